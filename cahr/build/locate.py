@@ -1,0 +1,61 @@
+"""Find where in a Turtle file a resource or a literal is written.
+
+The parsers keep no positions for triples, so problems found after parsing
+(SHACL, checks, quotes) are located by searching the file's text: good enough
+to send a maintainer to the right line.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from pathlib import Path
+
+from cahr.iris import PREFIXES
+
+
+@lru_cache(maxsize=64)
+def _lines(path: Path) -> tuple[str, ...]:
+    try:
+        return tuple(path.read_text(encoding="utf-8").splitlines())
+    except OSError:
+        return ()
+
+
+def _spellings(iri: str) -> list[str]:
+    forms = [f"<{iri}>"]
+    for prefix, ns in PREFIXES.items():
+        if iri.startswith(ns) and len(iri) > len(ns):
+            forms.append(f"{prefix}:{iri[len(ns):]}")
+    return forms
+
+
+def line_of_subject(path: Path, iri: str) -> int | None:
+    """The line where ``iri`` starts a block as subject, else where it first appears."""
+    forms = _spellings(iri)
+    lines = _lines(path)
+    for number, text in enumerate(lines, 1):
+        for form in forms:
+            if text.startswith(form) and (len(text) == len(form) or not _name_char(text[len(form)])):
+                return number
+    for number, text in enumerate(lines, 1):
+        for form in forms:
+            for match in re.finditer(re.escape(form), text):
+                end = match.end()
+                if end == len(text) or not _name_char(text[end]):
+                    return number
+    return None
+
+
+def line_of_text(path: Path, literal: str) -> int | None:
+    """The first line holding the start of ``literal`` (as a Turtle string)."""
+    probe = literal.strip().splitlines()[0][:60] if literal.strip() else literal
+    escaped = probe.replace("\\", "\\\\").replace('"', '\\"')
+    for number, text in enumerate(_lines(path), 1):
+        if probe in text or escaped in text:
+            return number
+    return None
+
+
+def _name_char(char: str) -> bool:
+    return char.isalnum() or char in "-_:"

@@ -1,0 +1,57 @@
+"""What each article contributed, counted by kind, for the build summary."""
+
+from __future__ import annotations
+
+from rdflib import Graph, URIRef
+from rdflib.namespace import RDF
+
+from cahr.build.load import Loaded
+from cahr.iris import CAHR
+
+# The columns of the per-article table: heading -> class (asserted or inferred).
+KINDS: dict[str, URIRef] = {
+    "people": CAHR.Person,
+    "officials": CAHR.Official,
+    "organisations": CAHR.Organization,
+    "places": CAHR.Place,
+    "events": CAHR.Event,
+    "meetings": CAHR.Meeting,
+    "documents": CAHR.Document,
+    "agreements": CAHR.Agreement,
+    "decrees": CAHR.Decree,
+    "statements": CAHR.Statement,
+    "fundings": CAHR.Funding,
+    "figures": CAHR.Figure,
+    "implied": CAHR.ImpliedValue,
+}
+
+
+def per_article(loaded: Loaded, inferred: Graph) -> dict[str, dict[str, int]]:
+    """For each article slug: triples, and how many resources of each kind it describes."""
+    counts: dict[str, dict[str, int]] = {}
+    for slug in loaded.articles:
+        graph = loaded.article_graph(slug)
+        described = set(graph.subjects(RDF.type, None))
+        row = {"triples": len(graph)}
+        for heading, cls in KINDS.items():
+            row[heading] = sum(
+                1 for s in described
+                if (s, RDF.type, cls) in graph or (s, RDF.type, cls) in inferred
+            )
+        counts[slug] = row
+    return counts
+
+
+def table(rows: dict[str, dict[str, int]]) -> str:
+    """A plain-text table, one row per article and a total row."""
+    if not rows:
+        return ""
+    headings = list(next(iter(rows.values())))
+    short = {h: h[:6] for h in headings}
+    name_width = max(len("article"), *(len(s) for s in rows))
+    lines = ["article".ljust(name_width) + "".join(f" {short[h]:>6}" for h in headings)]
+    for slug, row in rows.items():
+        lines.append(slug.ljust(name_width) + "".join(f" {row[h]:>6}" for h in headings))
+    totals = {h: sum(r[h] for r in rows.values()) for h in headings}
+    lines.append("(sum)".ljust(name_width) + "".join(f" {totals[h]:>6}" for h in headings))
+    return "\n".join(lines)

@@ -1,0 +1,167 @@
+"""Write query results in the SPARQL results formats and in RDF.
+
+One writer for every backend, so that the engines answer byte-alike. A row
+cap cuts a SELECT result and says so (``Written.truncated``), never silently.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from xml.sax.saxutils import escape, quoteattr
+
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.term import Node
+
+from cahr.formats import RDF_TYPES
+from cahr.iris import bind_prefixes
+from cahr.store.base import Boolean, QueryResult, Row, Solutions, Triples
+
+
+@dataclass
+class Written:
+    """A serialised result and what the response should say about it."""
+
+    body: bytes
+    media_type: str
+    rows: int
+    truncated: bool = False
+
+
+def is_graph_result(result: QueryResult) -> bool:
+    return isinstance(result, Triples)
+
+
+def write(result: QueryResult, media_type: str, *, max_rows: int | None = None) -> Written:
+    """Serialise ``result`` as ``media_type`` (one of cahr.formats), cut at ``max_rows``."""
+    if isinstance(result, Triples):
+        graph = Graph()
+        bind_prefixes(graph)
+        count = 0
+        for triple in result.triples:
+            if max_rows is not None and count >= max_rows:
+                return _rdf(graph, media_type, count, truncated=True)
+            graph.add(triple)
+            count += 1
+        return _rdf(graph, media_type, count)
+    if isinstance(result, Boolean):
+        return Written(_boolean(result.value, media_type), media_type, 1)
+    assert isinstance(result, Solutions)
+    rows, truncated = _take(result.rows, max_rows)
+    writer = {"application/sparql-results+json": _json, "application/sparql-results+xml": _xml,
+              "text/csv": _csv, "text/tab-separated-values": _tsv}[media_type]
+    return Written(writer(result.variables, rows), media_type, len(rows), truncated)
+
+
+def _take(rows: Iterator[Row], limit: int | None) -> tuple[list[Row], bool]:
+    taken: list[Row] = []
+    for row in rows:
+        if limit is not None and len(taken) >= limit:
+            return taken, True
+        taken.append(row)
+    return taken, False
+
+
+def _rdf(graph: Graph, media_type: str, count: int, truncated: bool = False) -> Written:
+    rdflib_format = RDF_TYPES[media_type][1]
+    if rdflib_format in ("nquads", "trig"):
+        # A graph result has no graph names: it is written in the default graph.
+        from rdflib import Dataset
+
+        dataset = Dataset()
+        bind_prefixes(dataset)
+        for triple in graph:
+            dataset.add(triple)
+        body = dataset.serialize(format=rdflib_format, encoding="utf-8")
+    else:
+        body = graph.serialize(format=rdflib_format, encoding="utf-8")
+    return Written(body, media_type, count, truncated)
+
+
+def _boolean(value: bool, media_type: str) -> bytes:
+    if media_type == "application/sparql-results+json":
+        return json.dumps({"head": {}, "boolean": value}).encode()
+    if media_type == "application/sparql-results+xml":
+        return (f'<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">'
+                f"<head/><boolean>{'true' if value else 'false'}</boolean></sparql>\n").encode()
+    # CSV/TSV have no boolean form; the common practice is a one-cell table.
+    return f"_askResult\n{'true' if value else 'false'}\n".encode()
+
+
+def _json_term(term: Node) -> dict[str, str]:
+    if isinstance(term, URIRef):
+        return {"type": "uri", "value": str(term)}
+    if isinstance(term, BNode):
+        return {"type": "bnode", "value": str(term)}
+    assert isinstance(term, Literal)
+    out = {"type": "literal", "value": str(term)}
+    if term.language:
+        out["xml:lang"] = term.language
+    elif term.datatype:
+        out["datatype"] = str(term.datatype)
+    return out
+
+
+def _json(variables: list[str], rows: list[Row]) -> bytes:
+    bindings = [{v: _json_term(t) for v, t in zip(variables, row, strict=False) if t is not None}
+                for row in rows]
+    return json.dumps({"head": {"vars": variables}, "results": {"bindings": bindings}},
+                      ensure_ascii=False).encode("utf-8")
+
+
+def _xml(variables: list[str], rows: list[Row]) -> bytes:
+    out = ['<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">\n<head>']
+    out += [f"<variable name={quoteattr(v)}/>" for v in variables]
+    out.append("</head>\n<results>")
+    for row in rows:
+        out.append("<result>")
+        for v, t in zip(variables, row, strict=False):
+            if t is None:
+                continue
+            if isinstance(t, URIRef):
+                inner = f"<uri>{escape(str(t))}</uri>"
+            elif isinstance(t, BNode):
+                inner = f"<bnode>{escape(str(t))}</bnode>"
+            else:
+                assert isinstance(t, Literal)
+                attr = (f" xml:lang={quoteattr(t.language)}" if t.language
+                        else f" datatype={quoteattr(str(t.datatype))}" if t.datatype else "")
+                inner = f"<literal{attr}>{escape(str(t))}</literal>"
+            out.append(f"<binding name={quoteattr(v)}>{inner}</binding>")
+        out.append("</result>")
+    out.append("</results>\n</sparql>\n")
+    return "".join(out).encode("utf-8")
+
+
+def _csv(variables: list[str], rows: list[Row]) -> bytes:
+    # SPARQL 1.1 CSV: plain values, blank nodes as _:label, CRLF line ends.
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(variables)
+    for row in rows:
+        writer.writerow(["" if t is None else (f"_:{t}" if isinstance(t, BNode) else str(t))
+                         for t in row])
+    return buffer.getvalue().encode("utf-8")
+
+
+def _tsv_term(term: Node | None) -> str:
+    if term is None:
+        return ""
+    if isinstance(term, Literal):
+        text = str(term).replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") \
+            .replace("\r", "\\r").replace("\t", "\\t")
+        if term.language:
+            return f'"{text}"@{term.language}'
+        if term.datatype:
+            return f'"{text}"^^<{term.datatype}>'
+        return f'"{text}"'
+    return term.n3()
+
+
+def _tsv(variables: list[str], rows: list[Row]) -> bytes:
+    lines = ["\t".join(f"?{v}" for v in variables)]
+    lines += ["\t".join(_tsv_term(t) for t in row) for row in rows]
+    return ("\n".join(lines) + "\n").encode("utf-8")

@@ -1,0 +1,110 @@
+"""The embedded default store: pyoxigraph's in-memory store, loaded from dist/.
+
+The named graphs come from ``dataset.nq``; the store's default graph is
+loaded with ``union.nt``, the deduplicated union, because pyoxigraph 0.5.13's
+``use_default_graph_as_union`` repeats triples that several graphs hold.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+
+import pyoxigraph as ox
+from rdflib import BNode, Literal, URIRef
+from rdflib.namespace import XSD
+from rdflib.term import Node
+
+from cahr.build.export import read_manifest
+from cahr.errors import InputError
+from cahr.query import syntax_error
+from cahr.store.base import Boolean, QueryResult, Row, Solutions, Triple, Triples
+
+
+def to_rdflib(term: object) -> Node:
+    """An rdflib term for a pyoxigraph term."""
+    if isinstance(term, ox.NamedNode):
+        return URIRef(term.value)
+    if isinstance(term, ox.BlankNode):
+        return BNode(term.value)
+    if isinstance(term, ox.Literal):
+        if term.language:
+            return Literal(term.value, lang=term.language)
+        datatype = term.datatype.value
+        return Literal(term.value, datatype=None if datatype == str(XSD.string) else URIRef(datatype))
+    raise TypeError(f"unsupported term {term!r}")
+
+
+def to_oxigraph(term: Node) -> object:
+    """A pyoxigraph term for an rdflib term."""
+    if isinstance(term, URIRef):
+        return ox.NamedNode(str(term))
+    if isinstance(term, BNode):
+        return ox.BlankNode(str(term))
+    if isinstance(term, Literal):
+        if term.language:
+            return ox.Literal(str(term), language=term.language)
+        if term.datatype:
+            return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
+        return ox.Literal(str(term))
+    raise TypeError(f"unsupported term {term!r}")
+
+
+class OxigraphStore:
+    """pyoxigraph in memory, read from a built dist/ folder."""
+
+    def __init__(self, dist: Path) -> None:
+        dist = Path(dist)
+        if not (dist / "dataset.nq").is_file():
+            raise InputError(f"{dist} holds no built dataset: run `kg build` first")
+        self.build_id: str = read_manifest(dist)["build_id"]
+        self._store = ox.Store()
+        self._store.bulk_load(path=str(dist / "dataset.nq"), format=ox.RdfFormat.N_QUADS)
+        self._store.bulk_load(path=str(dist / "union.nt"), format=ox.RdfFormat.N_TRIPLES,
+                              to_graph=ox.DefaultGraph())
+        self._graphs = sorted(g.value for g in self._store.named_graphs())
+
+    def graphs(self) -> list[str]:
+        return list(self._graphs)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self.quads())
+
+    def query(self, text: str, *, default_graphs: Sequence[str] | None = None,
+              named_graphs: Sequence[str] | None = None) -> QueryResult:
+        kwargs: dict[str, object] = {}
+        if default_graphs:
+            kwargs["default_graph"] = [ox.NamedNode(g) for g in default_graphs]
+        if named_graphs:
+            kwargs["named_graphs"] = [ox.NamedNode(g) for g in named_graphs]
+        try:
+            result = self._store.query(text, **kwargs)
+        except SyntaxError as exc:
+            raise syntax_error(str(exc)) from exc
+        if isinstance(result, ox.QueryBoolean):
+            return Boolean(bool(result))
+        if isinstance(result, ox.QuerySolutions):
+            variables = [v.value for v in result.variables]
+            return Solutions(variables, _rows(result, len(variables)))
+        return Triples(_triples(result))
+
+    def quads(self, subject: Node | None = None, predicate: Node | None = None,
+              obj: Node | None = None, graph: str | None = None) -> Iterable[tuple[Node, Node, Node, str]]:
+        pattern = [None if t is None else to_oxigraph(t) for t in (subject, predicate, obj)]
+        if graph is None:
+            found = (q for q in self._store.quads_for_pattern(*pattern, None)
+                     if not isinstance(q.graph_name, ox.DefaultGraph))
+        else:
+            found = self._store.quads_for_pattern(*pattern, ox.NamedNode(graph))
+        for q in found:
+            yield to_rdflib(q.subject), to_rdflib(q.predicate), to_rdflib(q.object), q.graph_name.value
+
+
+def _rows(solutions: ox.QuerySolutions, width: int) -> Iterator[Row]:
+    for solution in solutions:
+        yield tuple(None if solution[i] is None else to_rdflib(solution[i]) for i in range(width))
+
+
+def _triples(triples: ox.QueryTriples) -> Iterator[Triple]:
+    for t in triples:
+        yield to_rdflib(t.subject), to_rdflib(t.predicate), to_rdflib(t.object)

@@ -1,0 +1,57 @@
+"""Every setting of the server, with its default and help text, in one place.
+
+``kg serve`` options are generated from this table, ``create_app`` reads it,
+``CAHR_<NAME>`` environment variables override it, and a test checks that
+docs/settings.md lists every entry.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: Any
+    help: str
+
+    @property
+    def env(self) -> str:
+        return f"CAHR_{self.name.upper()}"
+
+    def parse(self, raw: str) -> Any:
+        """Convert an environment or command-line string to the default's type."""
+        if isinstance(self.default, bool):
+            return raw.strip().lower() in {"1", "true", "yes", "on"}
+        if isinstance(self.default, int):
+            return int(raw)
+        if isinstance(self.default, float):
+            return float(raw)
+        return raw
+
+
+SETTINGS: list[Setting] = [
+    Setting("dist", "dist", "the built dataset folder that the server loads at start"),
+    Setting("engine", "oxigraph", "the query engine behind the store interface: oxigraph or rdflib"),
+    Setting("host", "127.0.0.1", "the address to listen on"),
+    Setting("port", 8000, "the port to listen on"),
+    Setting("workers", 2, "gunicorn worker processes, each with its own in-memory store"),
+    Setting("threads", 4, "threads per worker, so that short requests pass a long query"),
+    Setting("query_timeout", 10.0, "seconds a query may run before it is stopped and answered with 503"),
+    Setting("max_rows", 10000, "the most result rows or triples a response carries; a cut is announced"),
+    Setting("max_request_bytes", 1_000_000, "the largest request body accepted; larger ones get 413"),
+]
+
+BY_NAME = {s.name: s for s in SETTINGS}
+
+
+def defaults() -> dict[str, Any]:
+    """The settings with environment overrides applied (CAHR_QUERY_TIMEOUT=5, ...)."""
+    values = {}
+    for setting in SETTINGS:
+        raw = os.environ.get(setting.env)
+        values[setting.name] = setting.parse(raw) if raw is not None else setting.default
+    return values

@@ -1,0 +1,37 @@
+"""Shared fixtures: the project layout and one build of the real graph per session."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from cahr.build.pipeline import Built, build
+from cahr.layout import Layout
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def layout() -> Layout:
+    return Layout.at(ROOT)
+
+
+@pytest.fixture(scope="session")
+def built(layout: Layout, tmp_path_factory: pytest.TempPathFactory) -> Built:
+    """The real graph, built once into a temporary dist/ (the repository's dist/ is not touched)."""
+    return build(layout, tmp_path_factory.mktemp("built") / "dist")
+
+
+@pytest.fixture(scope="session")
+def dist(built: Built) -> Path:
+    return built.out
+
+
+@pytest.fixture
+def project_copy(layout: Layout, tmp_path: Path) -> Layout:
+    """A throw-away copy of the project's data folders, for tests that break things."""
+    for folder in ("ontology", "kg", "shapes", "sources"):
+        shutil.copytree(layout.root / folder, tmp_path / folder)
+    return Layout.at(tmp_path)
