@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import re
 
-from rdflib import Literal
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import RDFS
 
 from cahr.build.load import Loaded
 from cahr.build.locate import line_of_text
@@ -16,9 +17,20 @@ from cahr.errors import Problem
 from cahr.iris import CAHR, graph_iri, source_iri
 from cahr.layout import Layout
 
-# The properties whose values are the article's own words.
+# The properties whose values are the article's own words; their
+# sub-properties in the ontology (cahr:aim under cahr:description) count too.
 VERBATIM_PROPERTIES = (CAHR.evidence, CAHR.quote, CAHR.description, CAHR.purpose,
                        CAHR.titleAsWritten, CAHR.title)
+
+
+def verbatim_properties(ontology: Graph) -> set[URIRef]:
+    """VERBATIM_PROPERTIES and every property declared below one of them."""
+    found = set(VERBATIM_PROPERTIES)
+    for prop in VERBATIM_PROPERTIES:
+        for sub in ontology.transitive_subjects(RDFS.subPropertyOf, prop):
+            if isinstance(sub, URIRef):
+                found.add(sub)
+    return found
 
 _FOLD = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'",
                        "\u2032": "'", "\u201c": '"', "\u201d": '"', "\u201e": '"',
@@ -39,6 +51,7 @@ def check_quotes(loaded: Loaded, layout: Layout) -> tuple[list[Problem], int]:
     """Problems for quotes not found in their article, and how many were checked."""
     problems: list[Problem] = []
     checked = 0
+    properties = sorted(verbatim_properties(loaded.ontology))
     for slug, path in loaded.articles.items():
         text_path = layout.source_text(slug)
         rel = layout.relative(path)
@@ -50,7 +63,7 @@ def check_quotes(loaded: Loaded, layout: Layout) -> tuple[list[Problem], int]:
             continue
         article = normalise(text_path.read_text(encoding="utf-8"))
         graph = loaded.dataset.graph(graph_iri(slug))
-        for prop in VERBATIM_PROPERTIES:
+        for prop in properties:
             for subject, value in graph.subject_objects(prop):
                 if not isinstance(value, Literal):
                     continue

@@ -69,7 +69,7 @@ class ReferenceStore:
         view = Dataset(default_union=False)
         for iri in default_graphs or []:
             for triple in self._dataset.graph(URIRef(iri)):
-                view.default_context.add(triple)
+                view.default_graph.add(triple)
         for iri in named_graphs if named_graphs is not None else self._graphs:
             source = self._dataset.graph(URIRef(iri))
             target = view.graph(URIRef(iri))

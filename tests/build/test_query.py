@@ -1,0 +1,98 @@
+"""Query vetting and `kg query` on the built dataset."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from cahr.errors import QueryRefused, QuerySyntaxError
+from cahr.query import analyse, vet
+
+GRAPHS = ["https://w3id.org/cahr/graph/ontology"]
+
+
+@pytest.mark.parametrize("update", [
+    "INSERT DATA { <a> <b> <c> }",
+    "PREFIX x: <http://x/> DELETE WHERE { ?s ?p ?o }",
+    "LOAD <http://example.org/data.ttl>",
+    "CLEAR ALL", "DROP GRAPH <http://x/>", "CREATE GRAPH <http://x/>",
+    "ADD DEFAULT TO <http://x/>", "MOVE DEFAULT TO <http://x/>", "COPY DEFAULT TO <http://x/>",
+    "WITH <http://x/> DELETE { ?s ?p ?o } WHERE { ?s ?p ?o }",
+    "# comment\n  insert data { <a> <b> <c> }",
+])
+def test_updates_are_refused(update: str) -> None:
+    with pytest.raises(QueryRefused, match="read-only"):
+        vet(update, GRAPHS)
+
+
+@pytest.mark.parametrize("query", [
+    "SELECT * WHERE { SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } }",
+    "SELECT * WHERE { service silent <http://127.0.0.1:9/> { ?s ?p ?o } }",
+])
+def test_service_is_refused(query: str) -> None:
+    with pytest.raises(QueryRefused, match="SERVICE"):
+        vet(query, GRAPHS)
+
+
+@pytest.mark.parametrize("query", [
+    "SELECT * FROM <file:///etc/passwd> WHERE { ?s ?p ?o }",
+    "SELECT * FROM NAMED <http://127.0.0.1:9/g> WHERE { GRAPH ?g { ?s ?p ?o } }",
+    "PREFIX f: <file:///etc/> SELECT * FROM f:passwd WHERE { ?s ?p ?o }",
+])
+def test_graphs_outside_the_dataset_are_refused(query: str) -> None:
+    with pytest.raises(QueryRefused, match="does not hold"):
+        vet(query, GRAPHS)
+
+
+def test_dataset_parameters_outside_the_dataset_are_refused() -> None:
+    with pytest.raises(QueryRefused, match="default-graph-uri"):
+        vet("SELECT * { ?s ?p ?o }", GRAPHS, default_graphs=["file:///etc/passwd"])
+    vet("SELECT * { ?s ?p ?o }", GRAPHS, default_graphs=GRAPHS)
+
+
+def test_keywords_inside_strings_iris_and_comments_are_not_operations() -> None:
+    query = ('SELECT * WHERE { ?s ?p "INSERT DATA SERVICE FROM <file:///x>" . '
+             '# SERVICE <http://x/>\n ?s <http://ex.org/LOAD> ?o }')
+    info = vet(query, GRAPHS)
+    assert info.form == "SELECT" and not info.uses_service and info.from_graphs == []
+    assert analyse("ASK { ?a ?b ?c FILTER(?a < ?b) }").form == "ASK"
+
+
+def test_empty_query_is_a_syntax_error() -> None:
+    with pytest.raises(QuerySyntaxError):
+        vet("  \n", GRAPHS)
+
+
+def kg(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "cahr.cli", *args],
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_kg_query_answers_as_table_and_json(dist: Path) -> None:
+    query = ("PREFIX cahr: <https://w3id.org/cahr/ontology#> PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> "
+             "SELECT ?name ?date WHERE { ?d a cahr:Decree ; cahr:signer/rdfs:label ?name ; cahr:date ?date }")
+    table = kg("query", "--dist", str(dist), query)
+    assert table.returncode == 0, table.stderr
+    assert "Kassym-Jomart Tokayev" in table.stdout and "2023-12-08" in table.stdout
+    result = kg("query", "--dist", str(dist), "--format", "json", query)
+    bindings = json.loads(result.stdout)["results"]["bindings"]
+    assert {b["date"]["value"] for b in bindings} == {"2023-12-08"}
+
+
+def test_kg_query_reports_syntax_errors_with_position(dist: Path) -> None:
+    result = kg("query", "--dist", str(dist), "SELECT * WHERE { ?s ?p }")
+    assert result.returncode == 2
+    assert "line 1, column" in result.stderr
+
+
+def test_kg_query_graph_results_as_turtle(dist: Path) -> None:
+    result = kg("query", "--dist", str(dist), "--format", "turtle",
+                "CONSTRUCT { ?s ?p ?o } WHERE { GRAPH <https://w3id.org/cahr/graph/tokayev-decree-action-plan-2023-12-08> { ?s ?p ?o } } LIMIT 5")
+    assert result.returncode == 0, result.stderr
+    from rdflib import Graph
+
+    assert len(Graph().parse(data=result.stdout, format="turtle")) == 5
