@@ -43,31 +43,57 @@ def main(argv: list[str] | None = None) -> int:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="kg", description="Build, validate, query and serve the CAHR knowledge graph.",
-        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--root", type=Path, default=Path("."),
-                        help="the project folder to work on (default: the current one)")
+        prog="kg",
+        description="Build, validate, query and serve the CAHR knowledge graph.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--root",
+        type=Path,
+        default=Path("."),
+        help="the project folder to work on (default: the current one)",
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    build = commands.add_parser("build", help="parse, reason, validate and export to dist/",
-                                epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    build = commands.add_parser(
+        "build",
+        help="parse, reason, validate and export to dist/",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     build.add_argument("--out", type=Path, help="where to write (default: ROOT/dist)")
     build.add_argument("--quiet", action="store_true", help="print nothing but errors")
     build.set_defaults(run=_build)
 
-    validate = commands.add_parser("validate", help="validate without writing; print the report",
-                                   epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
-    validate.add_argument("--report-graph", type=Path, metavar="FILE",
-                          help="also write the W3C SHACL report graph (Turtle) to FILE")
+    validate = commands.add_parser(
+        "validate",
+        help="validate without writing; print the report",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    validate.add_argument(
+        "--report-graph",
+        type=Path,
+        metavar="FILE",
+        help="also write the W3C SHACL report graph (Turtle) to FILE",
+    )
     validate.set_defaults(run=_validate)
 
     query = commands.add_parser("query", help="answer a SPARQL query on the built dataset")
     query.add_argument("query", help="the query text, or a .rq file")
-    query.add_argument("--format", default="table",
-                       help="table (default), csv, tsv, json, xml; for graphs turtle, nt, jsonld, rdfxml")
+    query.add_argument(
+        "--format",
+        default="table",
+        help="table (default), csv, tsv, json, xml; for graphs turtle, nt, jsonld, rdfxml",
+    )
     query.add_argument("--dist", type=Path, help="the built dataset (default: ROOT/dist)")
-    query.add_argument("--engine", default="oxigraph", choices=["oxigraph", "rdflib"],
-                       help="the query engine (default: oxigraph)")
+    query.add_argument(
+        "--engine",
+        default="oxigraph",
+        choices=["oxigraph", "rdflib"],
+        help="the query engine (default: oxigraph)",
+    )
     query.set_defaults(run=_query)
 
     from cahr.serve import add_serve_command
@@ -88,8 +114,10 @@ def _build(args: argparse.Namespace) -> int:
         for name, count in m["graphs"].items():
             print(f"  {count:>6} triples  {name}")
         print(f"  {m['union_triples']:>6} triples in the union ({m['inferred_triples']} inferred)")
-        print(f"  {m['quotes_checked']} evidence quotes verified against sources/; "
-              f"{m['warnings']} warning(s)")
+        print(
+            f"  {m['quotes_checked']} evidence quotes verified against sources/; "
+            f"{m['warnings']} warning(s)"
+        )
         print("\nWhat each article contributes (resources by kind, asserted or inferred):")
         print(table(m["articles"]))
         timings = "  ".join(f"{k} {v:.2f}s" for k, v in m["timings"].items())

@@ -18,7 +18,18 @@ from dataclasses import dataclass, field
 from cahr.errors import QueryRefused, QuerySyntaxError
 
 QUERY_FORMS = {"SELECT", "ASK", "CONSTRUCT", "DESCRIBE"}
-UPDATE_FORMS = {"INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY", "WITH"}
+UPDATE_FORMS = {
+    "INSERT",
+    "DELETE",
+    "LOAD",
+    "CLEAR",
+    "DROP",
+    "CREATE",
+    "ADD",
+    "MOVE",
+    "COPY",
+    "WITH",
+}
 
 _TOKEN = re.compile(
     r"""
@@ -105,8 +116,13 @@ def _resolve(token: tuple[str, str], prefixes: dict[str, str], base: str) -> str
     return None
 
 
-def vet(text: str, known_graphs: Iterable[str], *,
-        default_graphs: Sequence[str] = (), named_graphs: Sequence[str] = ()) -> QueryInfo:
+def vet(
+    text: str,
+    known_graphs: Iterable[str],
+    *,
+    default_graphs: Sequence[str] = (),
+    named_graphs: Sequence[str] = (),
+) -> QueryInfo:
     """Refuse what the read-only, offline endpoint must not run.
 
     :param known_graphs: the named graphs the dataset holds.
@@ -121,19 +137,26 @@ def vet(text: str, known_graphs: Iterable[str], *,
     if info.form in UPDATE_FORMS:
         raise QueryRefused(
             f"this endpoint is read-only: {info.form} is a SPARQL Update operation, and updates "
-            "are refused (SPARQL 1.1 Protocol, section 2.2: a query service need not accept updates)")
+            "are refused (SPARQL 1.1 Protocol, section 2.2: a query service need not accept updates)"
+        )
     if info.uses_service:
         raise QueryRefused(
-            "SERVICE is not allowed: this endpoint never contacts other services on a query's behalf")
+            "SERVICE is not allowed: this endpoint never contacts other services on a query's behalf"
+        )
     known = set(known_graphs)
-    for source, iris in (("FROM", info.from_graphs), ("FROM NAMED", info.from_named),
-                         ("default-graph-uri", default_graphs), ("named-graph-uri", named_graphs)):
+    for source, iris in (
+        ("FROM", info.from_graphs),
+        ("FROM NAMED", info.from_named),
+        ("default-graph-uri", default_graphs),
+        ("named-graph-uri", named_graphs),
+    ):
         for iri in iris:
             if iri not in known:
                 raise QueryRefused(
                     f"{source} <{iri}> names a graph that this dataset does not hold; this endpoint "
                     "never loads graphs from elsewhere. Its named graphs are listed in the service "
-                    "description (GET /sparql).")
+                    "description (GET /sparql)."
+                )
     return info
 
 

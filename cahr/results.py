@@ -51,8 +51,12 @@ def write(result: QueryResult, media_type: str, *, max_rows: int | None = None) 
         return Written(_boolean(result.value, media_type), media_type, 1)
     assert isinstance(result, Solutions)
     rows, truncated = _take(result.rows, max_rows)
-    writer = {"application/sparql-results+json": _json, "application/sparql-results+xml": _xml,
-              "text/csv": _csv, "text/tab-separated-values": _tsv}[media_type]
+    writer = {
+        "application/sparql-results+json": _json,
+        "application/sparql-results+xml": _xml,
+        "text/csv": _csv,
+        "text/tab-separated-values": _tsv,
+    }[media_type]
     return Written(writer(result.variables, rows), media_type, len(rows), truncated)
 
 
@@ -85,8 +89,10 @@ def _boolean(value: bool, media_type: str) -> bytes:
     if media_type == "application/sparql-results+json":
         return json.dumps({"head": {}, "boolean": value}).encode()
     if media_type == "application/sparql-results+xml":
-        return (f'<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">'
-                f"<head/><boolean>{'true' if value else 'false'}</boolean></sparql>\n").encode()
+        return (
+            f'<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">'
+            f"<head/><boolean>{'true' if value else 'false'}</boolean></sparql>\n"
+        ).encode()
     # CSV/TSV have no boolean form; the common practice is a one-cell table.
     return f"_askResult\n{'true' if value else 'false'}\n".encode()
 
@@ -106,10 +112,13 @@ def _json_term(term: Node) -> dict[str, str]:
 
 
 def _json(variables: list[str], rows: list[Row]) -> bytes:
-    bindings = [{v: _json_term(t) for v, t in zip(variables, row, strict=False) if t is not None}
-                for row in rows]
-    return json.dumps({"head": {"vars": variables}, "results": {"bindings": bindings}},
-                      ensure_ascii=False).encode("utf-8")
+    bindings = [
+        {v: _json_term(t) for v, t in zip(variables, row, strict=False) if t is not None}
+        for row in rows
+    ]
+    return json.dumps(
+        {"head": {"vars": variables}, "results": {"bindings": bindings}}, ensure_ascii=False
+    ).encode("utf-8")
 
 
 def _xml(variables: list[str], rows: list[Row]) -> bytes:
@@ -127,8 +136,13 @@ def _xml(variables: list[str], rows: list[Row]) -> bytes:
                 inner = f"<bnode>{escape(str(t))}</bnode>"
             else:
                 assert isinstance(t, Literal)
-                attr = (f" xml:lang={quoteattr(t.language)}" if t.language
-                        else f" datatype={quoteattr(str(t.datatype))}" if t.datatype else "")
+                attr = (
+                    f" xml:lang={quoteattr(t.language)}"
+                    if t.language
+                    else f" datatype={quoteattr(str(t.datatype))}"
+                    if t.datatype
+                    else ""
+                )
                 inner = f"<literal{attr}>{escape(str(t))}</literal>"
             out.append(f"<binding name={quoteattr(v)}>{inner}</binding>")
         out.append("</result>")
@@ -142,8 +156,9 @@ def _csv(variables: list[str], rows: list[Row]) -> bytes:
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(variables)
     for row in rows:
-        writer.writerow(["" if t is None else (f"_:{t}" if isinstance(t, BNode) else str(t))
-                         for t in row])
+        writer.writerow(
+            ["" if t is None else (f"_:{t}" if isinstance(t, BNode) else str(t)) for t in row]
+        )
     return buffer.getvalue().encode("utf-8")
 
 
@@ -151,8 +166,14 @@ def _tsv_term(term: Node | None) -> str:
     if term is None:
         return ""
     if isinstance(term, Literal):
-        text = str(term).replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") \
-            .replace("\r", "\\r").replace("\t", "\\t")
+        text = (
+            str(term)
+            .replace("\\", "\\\\")
+            .replace('"', '\\"')
+            .replace("\n", "\\n")
+            .replace("\r", "\\r")
+            .replace("\t", "\\t")
+        )
         if term.language:
             return f'"{text}"@{term.language}'
         if term.datatype:

@@ -35,14 +35,22 @@ class Setting:
 
 SETTINGS: list[Setting] = [
     Setting("dist", "dist", "the built dataset folder that the server loads at start"),
-    Setting("engine", "oxigraph", "the query engine behind the store interface: oxigraph or rdflib"),
+    Setting(
+        "engine", "oxigraph", "the query engine behind the store interface: oxigraph or rdflib"
+    ),
     Setting("host", "127.0.0.1", "the address to listen on"),
     Setting("port", 8000, "the port to listen on"),
     Setting("workers", 2, "gunicorn worker processes, each with its own in-memory store"),
     Setting("threads", 4, "threads per worker, so that short requests pass a long query"),
-    Setting("query_timeout", 10.0, "seconds a query may run before it is stopped and answered with 503"),
-    Setting("max_rows", 10000, "the most result rows or triples a response carries; a cut is announced"),
-    Setting("max_request_bytes", 1_000_000, "the largest request body accepted; larger ones get 413"),
+    Setting(
+        "query_timeout", 10.0, "seconds a query may run before it is stopped and answered with 503"
+    ),
+    Setting(
+        "max_rows", 10000, "the most result rows or triples a response carries; a cut is announced"
+    ),
+    Setting(
+        "max_request_bytes", 1_000_000, "the largest request body accepted; larger ones get 413"
+    ),
 ]
 
 BY_NAME = {s.name: s for s in SETTINGS}

@@ -23,7 +23,10 @@ MANIFEST = "manifest.json"
 # file name -> (what it holds, media type); the server's /dumps/ reads this.
 DUMPS: dict[str, tuple[str, str]] = {
     "dataset.trig": ("every named graph (articles, ontology, inferred), TriG", "application/trig"),
-    "dataset.nq": ("every named graph (articles, ontology, inferred), N-Quads", "application/n-quads"),
+    "dataset.nq": (
+        "every named graph (articles, ontology, inferred), N-Quads",
+        "application/n-quads",
+    ),
     "union.ttl": ("the union of all graphs, Turtle", "text/turtle"),
     "union.nt": ("the union of all graphs, N-Triples", "application/n-triples"),
     "union.jsonld": ("the union of all graphs, JSON-LD", "application/ld+json"),
@@ -33,8 +36,15 @@ DUMPS: dict[str, tuple[str, str]] = {
 }
 
 
-def write_dist(out: Path, dataset: Dataset, union: Graph, ontology: Graph,
-               report_graph: Graph, report_text: str, manifest: dict) -> dict:  # type: ignore[type-arg]
+def write_dist(
+    out: Path,
+    dataset: Dataset,
+    union: Graph,
+    ontology: Graph,
+    report_graph: Graph,
+    report_text: str,
+    manifest: dict,
+) -> dict:  # type: ignore[type-arg]
     """Serialise everything into ``out``, replacing it atomically; return the manifest."""
     out = out.resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -45,8 +55,9 @@ def write_dist(out: Path, dataset: Dataset, union: Graph, ontology: Graph,
             "dataset.nq": lambda p: _sorted_lines(p, dataset.serialize(format="nquads")),
             "union.ttl": lambda p: union.serialize(p, format="turtle"),
             "union.nt": lambda p: _sorted_lines(p, union.serialize(format="nt")),
-            "union.jsonld": lambda p: union.serialize(p, format="json-ld", context=PREFIXES,
-                                                      auto_compact=True),
+            "union.jsonld": lambda p: union.serialize(
+                p, format="json-ld", context=PREFIXES, auto_compact=True
+            ),
             "ontology.ttl": lambda p: ontology.serialize(p, format="turtle"),
             "validation-report.ttl": lambda p: report_graph.serialize(p, format="turtle"),
             "validation-report.txt": lambda p: p.write_text(report_text + "\n", encoding="utf-8"),
@@ -56,8 +67,12 @@ def write_dist(out: Path, dataset: Dataset, union: Graph, ontology: Graph,
             path = staging / name
             write(path)
             data = path.read_bytes()
-            files[name] = {"bytes": len(data), "sha256": hashlib.sha256(data).hexdigest(),
-                           "media_type": DUMPS[name][1], "description": DUMPS[name][0]}
+            files[name] = {
+                "bytes": len(data),
+                "sha256": hashlib.sha256(data).hexdigest(),
+                "media_type": DUMPS[name][1],
+                "description": DUMPS[name][0],
+            }
         manifest = {**manifest, "files": files}
         (staging / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
         _swap_in(staging, out)

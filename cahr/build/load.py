@@ -74,7 +74,9 @@ def load(layout: Layout) -> Loaded:
     """
     for folder in (layout.ontology_dir, layout.kg_dir):
         if not folder.is_dir():
-            raise InputError(f"{layout.relative(folder)}/ is missing: is {layout.root} a CAHR-KG project?")
+            raise InputError(
+                f"{layout.relative(folder)}/ is missing: is {layout.root} a CAHR-KG project?"
+            )
     dataset = Dataset()
     bind_prefixes(dataset)
     ontology = dataset.graph(ONTOLOGY_GRAPH)
@@ -84,8 +86,12 @@ def load(layout: Layout) -> Loaded:
     for path in layout.article_files():
         slug = path.stem
         if not SLUG_PATTERN.match(slug):
-            raise SourceError(layout.relative(path), None, None,
-                              "the file name must be a lower-case kebab-case slug")
+            raise SourceError(
+                layout.relative(path),
+                None,
+                None,
+                "the file name must be a lower-case kebab-case slug",
+            )
         parse_turtle(path, layout, into=dataset.graph(graph_iri(slug)))
         articles[slug] = path
     if not articles:

@@ -26,7 +26,7 @@ def _spellings(iri: str) -> list[str]:
     forms = [f"<{iri}>"]
     for prefix, ns in PREFIXES.items():
         if iri.startswith(ns) and len(iri) > len(ns):
-            forms.append(f"{prefix}:{iri[len(ns):]}")
+            forms.append(f"{prefix}:{iri[len(ns) :]}")
     return forms
 
 
@@ -36,7 +36,9 @@ def line_of_subject(path: Path, iri: str) -> int | None:
     lines = _lines(path)
     for number, text in enumerate(lines, 1):
         for form in forms:
-            if text.startswith(form) and (len(text) == len(form) or not _name_char(text[len(form)])):
+            if text.startswith(form) and (
+                len(text) == len(form) or not _name_char(text[len(form)])
+            ):
                 return number
     for number, text in enumerate(lines, 1):
         for form in forms:

@@ -19,8 +19,14 @@ from cahr.layout import Layout
 
 # The properties whose values are the article's own words; their
 # sub-properties in the ontology (cahr:aim under cahr:description) count too.
-VERBATIM_PROPERTIES = (CAHR.evidence, CAHR.quote, CAHR.description, CAHR.purpose,
-                       CAHR.titleAsWritten, CAHR.title)
+VERBATIM_PROPERTIES = (
+    CAHR.evidence,
+    CAHR.quote,
+    CAHR.description,
+    CAHR.purpose,
+    CAHR.titleAsWritten,
+    CAHR.title,
+)
 
 
 def verbatim_properties(ontology: Graph) -> set[URIRef]:
@@ -32,10 +38,24 @@ def verbatim_properties(ontology: Graph) -> set[URIRef]:
                 found.add(sub)
     return found
 
-_FOLD = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'",
-                       "\u2032": "'", "\u201c": '"', "\u201d": '"', "\u201e": '"',
-                       "\u201f": '"', "\u2033": '"', "\u00a0": " ", "\u2013": "-",
-                       "\u2014": "-"})
+
+_FOLD = str.maketrans(
+    {
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201a": "'",
+        "\u201b": "'",
+        "\u2032": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u201e": '"',
+        "\u201f": '"',
+        "\u2033": '"',
+        "\u00a0": " ",
+        "\u2013": "-",
+        "\u2014": "-",
+    }
+)
 
 
 def normalise(text: str) -> str:
@@ -56,10 +76,14 @@ def check_quotes(loaded: Loaded, layout: Layout) -> tuple[list[Problem], int]:
         text_path = layout.source_text(slug)
         rel = layout.relative(path)
         if not text_path.is_file():
-            problems.append(Problem(
-                f"the archived text {layout.relative(text_path)} is missing: every article's "
-                "text must be archived in sources/ so that its quotes can be checked",
-                path=rel, focus=str(source_iri(slug))))
+            problems.append(
+                Problem(
+                    f"the archived text {layout.relative(text_path)} is missing: every article's "
+                    "text must be archived in sources/ so that its quotes can be checked",
+                    path=rel,
+                    focus=str(source_iri(slug)),
+                )
+            )
             continue
         article = normalise(text_path.read_text(encoding="utf-8"))
         graph = loaded.dataset.graph(graph_iri(slug))
@@ -69,12 +93,17 @@ def check_quotes(loaded: Loaded, layout: Layout) -> tuple[list[Problem], int]:
                     continue
                 checked += 1
                 if normalise(str(value)) not in article:
-                    problems.append(Problem(
-                        f"the quote \"{_short(str(value))}\" does not occur in "
-                        f"{layout.relative(text_path)} (compared after folding white space "
-                        "and typographic quotes)",
-                        path=rel, line=line_of_text(path, str(value)),
-                        focus=str(subject), property=str(prop)))
+                    problems.append(
+                        Problem(
+                            f'the quote "{_short(str(value))}" does not occur in '
+                            f"{layout.relative(text_path)} (compared after folding white space "
+                            "and typographic quotes)",
+                            path=rel,
+                            line=line_of_text(path, str(value)),
+                            focus=str(subject),
+                            property=str(prop),
+                        )
+                    )
     return problems, checked
 
 

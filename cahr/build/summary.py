@@ -35,7 +35,8 @@ def per_article(loaded: Loaded, inferred: Graph) -> dict[str, dict[str, int]]:
         row = {"triples": len(graph)}
         for heading, cls in KINDS.items():
             row[heading] = sum(
-                1 for s in described
+                1
+                for s in described
                 if (s, RDF.type, cls) in graph or (s, RDF.type, cls) in inferred
             )
         counts[slug] = row
@@ -47,11 +48,14 @@ def table(rows: dict[str, dict[str, int]]) -> str:
     if not rows:
         return ""
     headings = list(next(iter(rows.values())))
-    short = {h: h[:6] for h in headings}
+    widths = {h: max(len(h), 4) for h in headings}
     name_width = max(len("article"), *(len(s) for s in rows))
-    lines = ["article".ljust(name_width) + "".join(f" {short[h]:>6}" for h in headings)]
-    for slug, row in rows.items():
-        lines.append(slug.ljust(name_width) + "".join(f" {row[h]:>6}" for h in headings))
+
+    def line(name: str, values: dict[str, int] | None) -> str:
+        cells = (f"{(values[h] if values else h):>{widths[h]}}" for h in headings)
+        return name.ljust(name_width) + " " + " ".join(cells)
+
     totals = {h: sum(r[h] for r in rows.values()) for h in headings}
-    lines.append("(sum)".ljust(name_width) + "".join(f" {totals[h]:>6}" for h in headings))
-    return "\n".join(lines)
+    return "\n".join(
+        [line("article", None), *(line(s, r) for s, r in rows.items()), line("(sum)", totals)]
+    )

@@ -46,8 +46,10 @@ class Report:
     def text(self) -> str:
         lines = [str(p) for p in sorted(self.problems, key=_order)]
         verdict = "conforms" if self.conforms else "does NOT conform"
-        lines.append(f"The graph {verdict}: {len(self.violations)} violation(s), "
-                     f"{len(self.warnings)} warning(s), {self.quotes_checked} quotes checked.")
+        lines.append(
+            f"The graph {verdict}: {len(self.violations)} violation(s), "
+            f"{len(self.warnings)} warning(s), {self.quotes_checked} quotes checked."
+        )
         return "\n".join(lines)
 
 
@@ -80,8 +82,12 @@ def validate(loaded: Loaded, inferred: Graph, layout: Layout) -> Report:
 
 def _run_shacl(data: Graph, shapes: Graph, loaded: Loaded, layout: Layout, report: Report) -> None:
     _conforms, results, _text = shacl_validate(
-        data, shacl_graph=shapes, inference="none", allow_warnings=True,
-        advanced=True, abort_on_first=False,
+        data,
+        shacl_graph=shapes,
+        inference="none",
+        allow_warnings=True,
+        advanced=True,
+        abort_on_first=False,
     )
     bind_prefixes(results)
     report.graph = results
@@ -91,13 +97,16 @@ def _run_shacl(data: Graph, shapes: Graph, loaded: Loaded, layout: Layout, repor
         severity = results.value(result, SH.resultSeverity)
         message = results.value(result, SH.resultMessage)
         where, line = _where(focus, loaded, layout)
-        report.problems.append(Problem(
-            message=str(message) if message else "fails a shape",
-            path=where, line=line,
-            focus=prefixed(str(focus)) if focus is not None else None,
-            property=prefixed(str(path)) if isinstance(path, URIRef) else None,
-            severity=str(severity).rsplit("#", 1)[-1] if severity else "Violation",
-        ))
+        report.problems.append(
+            Problem(
+                message=str(message) if message else "fails a shape",
+                path=where,
+                line=line,
+                focus=prefixed(str(focus)) if focus is not None else None,
+                property=prefixed(str(path)) if isinstance(path, URIRef) else None,
+                severity=str(severity).rsplit("#", 1)[-1] if severity else "Violation",
+            )
+        )
 
 
 def _where(focus, loaded: Loaded, layout: Layout) -> tuple[str | None, int | None]:  # type: ignore[no-untyped-def]
@@ -124,18 +133,24 @@ def _run_checks(loaded: Loaded, inferred: Graph, layout: Layout, report: Report)
     from cahr.store.oxigraph import to_oxigraph, to_rdflib
 
     store = ox.Store()
-    quads = [ox.Quad(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o), to_oxigraph(g))
-             for s, p, o, g in loaded.dataset.quads((None, None, None, None))]
+    quads = [
+        ox.Quad(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o), to_oxigraph(g))
+        for s, p, o, g in loaded.dataset.quads((None, None, None, None))
+    ]
     inferred_graph = ox.NamedNode(str(GRAPH["inferred"]))
-    quads += [ox.Quad(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o), inferred_graph)
-              for s, p, o in inferred]
+    quads += [
+        ox.Quad(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o), inferred_graph)
+        for s, p, o in inferred
+    ]
     store.extend(quads)
     for check in layout.check_files():
         rule = check.name.removesuffix("-violation.rq")
         solutions = store.query(check.read_text(encoding="utf-8"))
         for solution in solutions:
-            row = {v.value: (None if solution[v] is None else to_rdflib(solution[v]))
-                   for v in solutions.variables}
+            row = {
+                v.value: (None if solution[v] is None else to_rdflib(solution[v]))
+                for v in solutions.variables
+            }
             focus, graph, prop = row.get("focus"), row.get("graph"), row.get("property")
             path: Path | None = None
             if graph is not None:
@@ -144,9 +159,12 @@ def _run_checks(loaded: Loaded, inferred: Graph, layout: Layout, report: Report)
                 where, line = layout.relative(path), line_of_subject(path, str(focus))
             else:
                 where, line = _where(focus, loaded, layout)
-            report.problems.append(Problem(
-                message=f"{row.get('message')} [{rule}]",
-                path=where, line=line,
-                focus=prefixed(str(focus)) if focus is not None else None,
-                property=prefixed(str(prop)) if prop is not None else None,
-            ))
+            report.problems.append(
+                Problem(
+                    message=f"{row.get('message')} [{rule}]",
+                    path=where,
+                    line=line,
+                    focus=prefixed(str(focus)) if focus is not None else None,
+                    property=prefixed(str(prop)) if prop is not None else None,
+                )
+            )

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Protocol, Union
+from typing import Protocol
 
 from rdflib.term import Node
 
@@ -43,7 +43,7 @@ class Triples:
     triples: Iterator[Triple]
 
 
-QueryResult = Union[Solutions, Boolean, Triples]
+QueryResult = Solutions | Boolean | Triples
 
 
 class Store(Protocol):
@@ -52,8 +52,13 @@ class Store(Protocol):
     #: the build id of the loaded dist/ (the manifest's ``build_id``)
     build_id: str
 
-    def query(self, text: str, *, default_graphs: Sequence[str] | None = None,
-              named_graphs: Sequence[str] | None = None) -> QueryResult:
+    def query(
+        self,
+        text: str,
+        *,
+        default_graphs: Sequence[str] | None = None,
+        named_graphs: Sequence[str] | None = None,
+    ) -> QueryResult:
         """Evaluate a SPARQL query.
 
         :param text: the query; updates are refused.
@@ -70,8 +75,13 @@ class Store(Protocol):
         """The IRIs of the named graphs, sorted."""
         ...
 
-    def quads(self, subject: Node | None = None, predicate: Node | None = None,
-              obj: Node | None = None, graph: str | None = None) -> Iterable[tuple[Node, Node, Node, str]]:
+    def quads(
+        self,
+        subject: Node | None = None,
+        predicate: Node | None = None,
+        obj: Node | None = None,
+        graph: str | None = None,
+    ) -> Iterable[tuple[Node, Node, Node, str]]:
         """Quads matching a pattern, over the named graphs (None matches anything)."""
         ...
 

@@ -31,7 +31,9 @@ def to_rdflib(term: object) -> Node:
         if term.language:
             return Literal(term.value, lang=term.language)
         datatype = term.datatype.value
-        return Literal(term.value, datatype=None if datatype == str(XSD.string) else URIRef(datatype))
+        return Literal(
+            term.value, datatype=None if datatype == str(XSD.string) else URIRef(datatype)
+        )
     raise TypeError(f"unsupported term {term!r}")
 
 
@@ -60,8 +62,9 @@ class OxigraphStore:
         self.build_id: str = read_manifest(dist)["build_id"]
         self._store = ox.Store()
         self._store.bulk_load(path=str(dist / "dataset.nq"), format=ox.RdfFormat.N_QUADS)
-        self._store.bulk_load(path=str(dist / "union.nt"), format=ox.RdfFormat.N_TRIPLES,
-                              to_graph=ox.DefaultGraph())
+        self._store.bulk_load(
+            path=str(dist / "union.nt"), format=ox.RdfFormat.N_TRIPLES, to_graph=ox.DefaultGraph()
+        )
         self._graphs = sorted(g.value for g in self._store.named_graphs())
 
     def graphs(self) -> list[str]:
@@ -70,8 +73,13 @@ class OxigraphStore:
     def __len__(self) -> int:
         return sum(1 for _ in self.quads())
 
-    def query(self, text: str, *, default_graphs: Sequence[str] | None = None,
-              named_graphs: Sequence[str] | None = None) -> QueryResult:
+    def query(
+        self,
+        text: str,
+        *,
+        default_graphs: Sequence[str] | None = None,
+        named_graphs: Sequence[str] | None = None,
+    ) -> QueryResult:
         kwargs: dict[str, object] = {}
         if default_graphs:
             kwargs["default_graph"] = [ox.NamedNode(g) for g in default_graphs]
@@ -88,16 +96,29 @@ class OxigraphStore:
             return Solutions(variables, _rows(result, len(variables)))
         return Triples(_triples(result))
 
-    def quads(self, subject: Node | None = None, predicate: Node | None = None,
-              obj: Node | None = None, graph: str | None = None) -> Iterable[tuple[Node, Node, Node, str]]:
+    def quads(
+        self,
+        subject: Node | None = None,
+        predicate: Node | None = None,
+        obj: Node | None = None,
+        graph: str | None = None,
+    ) -> Iterable[tuple[Node, Node, Node, str]]:
         pattern = [None if t is None else to_oxigraph(t) for t in (subject, predicate, obj)]
         if graph is None:
-            found = (q for q in self._store.quads_for_pattern(*pattern, None)
-                     if not isinstance(q.graph_name, ox.DefaultGraph))
+            found = (
+                q
+                for q in self._store.quads_for_pattern(*pattern, None)
+                if not isinstance(q.graph_name, ox.DefaultGraph)
+            )
         else:
             found = self._store.quads_for_pattern(*pattern, ox.NamedNode(graph))
         for q in found:
-            yield to_rdflib(q.subject), to_rdflib(q.predicate), to_rdflib(q.object), q.graph_name.value
+            yield (
+                to_rdflib(q.subject),
+                to_rdflib(q.predicate),
+                to_rdflib(q.object),
+                q.graph_name.value,
+            )
 
 
 def _rows(solutions: ox.QuerySolutions, width: int) -> Iterator[Row]:

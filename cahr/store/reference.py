@@ -34,8 +34,11 @@ class ReferenceStore:
         self.build_id: str = read_manifest(dist)["build_id"]
         self._dataset = Dataset(default_union=True)
         self._dataset.parse(dist / "dataset.nq", format="nquads")
-        self._graphs = sorted(str(g.identifier) for g in self._dataset.graphs()
-                              if isinstance(g.identifier, URIRef) and len(g))
+        self._graphs = sorted(
+            str(g.identifier)
+            for g in self._dataset.graphs()
+            if isinstance(g.identifier, URIRef) and len(g)
+        )
 
     def graphs(self) -> list[str]:
         return list(self._graphs)
@@ -43,8 +46,13 @@ class ReferenceStore:
     def __len__(self) -> int:
         return sum(len(self._dataset.graph(URIRef(g))) for g in self._graphs)
 
-    def query(self, text: str, *, default_graphs: Sequence[str] | None = None,
-              named_graphs: Sequence[str] | None = None) -> QueryResult:
+    def query(
+        self,
+        text: str,
+        *,
+        default_graphs: Sequence[str] | None = None,
+        named_graphs: Sequence[str] | None = None,
+    ) -> QueryResult:
         target: Graph | Dataset = self._dataset
         if default_graphs or named_graphs:
             target = self._view(default_graphs, named_graphs)
@@ -63,8 +71,9 @@ class ReferenceStore:
             return Solutions(variables, (tuple(row) for row in result))
         return Triples(iter(result.graph or []))  # type: ignore[arg-type]
 
-    def _view(self, default_graphs: Sequence[str] | None,
-              named_graphs: Sequence[str] | None) -> Dataset:
+    def _view(
+        self, default_graphs: Sequence[str] | None, named_graphs: Sequence[str] | None
+    ) -> Dataset:
         """A dataset whose default graph merges ``default_graphs`` (SPARQL 1.1 Protocol 2.1.4)."""
         view = Dataset(default_union=False)
         for iri in default_graphs or []:
@@ -77,8 +86,13 @@ class ReferenceStore:
                 target.add(triple)
         return view
 
-    def quads(self, subject: Node | None = None, predicate: Node | None = None,
-              obj: Node | None = None, graph: str | None = None) -> Iterable[tuple[Node, Node, Node, str]]:
+    def quads(
+        self,
+        subject: Node | None = None,
+        predicate: Node | None = None,
+        obj: Node | None = None,
+        graph: str | None = None,
+    ) -> Iterable[tuple[Node, Node, Node, str]]:
         graphs = [graph] if graph is not None else self._graphs
         for iri in graphs:
             for s, p, o in self._dataset.graph(URIRef(iri)).triples((subject, predicate, obj)):

@@ -34,7 +34,10 @@ def test_one_named_graph_per_article_plus_ontology_and_inferred(dist: Path, layo
     dataset = Dataset()
     dataset.parse(dist / "dataset.trig", format="trig")
     names = {g.identifier for g in dataset.graphs() if len(g)}
-    expected = {graph_iri(p.stem) for p in layout.article_files()} | {ONTOLOGY_GRAPH, INFERRED_GRAPH}
+    expected = {graph_iri(p.stem) for p in layout.article_files()} | {
+        ONTOLOGY_GRAPH,
+        INFERRED_GRAPH,
+    }
     assert names == expected
     manifest = json.loads((dist / "manifest.json").read_text())
     for name, count in manifest["graphs"].items():
@@ -55,8 +58,9 @@ def test_inferred_graph_is_separate_and_free_of_trivial_entailments(dist: Path) 
     dataset = Dataset()
     dataset.parse(dist / "dataset.nq", format="nquads")
     inferred = dataset.graph(INFERRED_GRAPH)
-    asserted = {(s, p, o) for s, p, o, g in dataset.quads((None, None, None, None))
-                if g != INFERRED_GRAPH}
+    asserted = {
+        (s, p, o) for s, p, o, g in dataset.quads((None, None, None, None)) if g != INFERRED_GRAPH
+    }
     assert len(inferred) > 0
     for s, p, o in inferred:
         assert (s, p, o) not in asserted

@@ -20,13 +20,23 @@ from cahr.iris import INFERRED_GRAPH
 # HermiT supports only the OWL 2 datatype map, which lacks xsd:date, xsd:gYear,
 # xsd:gYearMonth and xsd:duration: their values become plain strings and
 # their use as ranges rdfs:Literal, which keeps every class and property axiom.
-OWL2_DATATYPES = {XSD.string, XSD.decimal, XSD.integer, XSD.nonNegativeInteger,
-                  XSD.positiveInteger, XSD.boolean, XSD.dateTime, None}
+OWL2_DATATYPES = {
+    XSD.string,
+    XSD.decimal,
+    XSD.integer,
+    XSD.nonNegativeInteger,
+    XSD.positiveInteger,
+    XSD.boolean,
+    XSD.dateTime,
+    None,
+}
 
 pytestmark = [
     pytest.mark.slow,
-    pytest.mark.skipif(shutil.which("java") is None,
-                       reason="needs Java for HermiT; .ci/run installs default-jre-headless"),
+    pytest.mark.skipif(
+        shutil.which("java") is None,
+        reason="needs Java for HermiT; .ci/run installs default-jre-headless",
+    ),
 ]
 
 
@@ -47,8 +57,9 @@ def _asserted_for_hermit(dist: Path, out: Path) -> Path:
     return path
 
 
-def test_ontology_and_facts_are_consistent_and_every_class_satisfiable(dist: Path,
-                                                                        tmp_path: Path) -> None:
+def test_ontology_and_facts_are_consistent_and_every_class_satisfiable(
+    dist: Path, tmp_path: Path
+) -> None:
     from owlready2 import OwlReadyInconsistentOntologyError, World, sync_reasoner
 
     world = World()

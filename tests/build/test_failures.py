@@ -22,13 +22,20 @@ pytestmark = pytest.mark.slow
 
 
 def kg(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "cahr.cli", "--root", str(root), *args],
-                          capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "cahr.cli", "--root", str(root), *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 def snapshot(folder: Path) -> dict[str, str]:
-    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 @pytest.fixture
@@ -45,8 +52,12 @@ def remove_triples(layout: Layout, cls: URIRef, prop: URIRef) -> tuple[str, Path
     report should send the maintainer).
     """
     graphs = {path: Graph().parse(path) for path in layout.article_files()}
-    subject = next(s for g in graphs.values() for s in sorted(g.subjects(RDF.type, cls))
-                   if any((s, prop, None) in h for h in graphs.values()))
+    subject = next(
+        s
+        for g in graphs.values()
+        for s in sorted(g.subjects(RDF.type, cls))
+        if any((s, prop, None) in h for h in graphs.values())
+    )
     first = None
     for path, graph in graphs.items():
         if (subject, None, None) in graph and first is None:
@@ -60,12 +71,17 @@ def remove_triples(layout: Layout, cls: URIRef, prop: URIRef) -> tuple[str, Path
     return str(subject), first
 
 
-@pytest.mark.parametrize(("cls", "prop", "message"), [
-    (CAHR.Meeting, CAHR.date, "A meeting needs a date"),
-    (CAHR.Decree, CAHR.signer, "A decree needs the person who signed it"),
-], ids=["meeting-date", "decree-signer"])
+@pytest.mark.parametrize(
+    ("cls", "prop", "message"),
+    [
+        (CAHR.Meeting, CAHR.date, "A meeting needs a date"),
+        (CAHR.Decree, CAHR.signer, "A decree needs the person who signed it"),
+    ],
+    ids=["meeting-date", "decree-signer"],
+)
 def test_missing_required_fact_fails_with_a_report_and_keeps_dist(
-        copy_with_dist: Layout, cls: URIRef, prop: URIRef, message: str) -> None:
+    copy_with_dist: Layout, cls: URIRef, prop: URIRef, message: str
+) -> None:
     before = snapshot(copy_with_dist.dist_dir)
     subject, path = remove_triples(copy_with_dist, cls, prop)
     result = kg(copy_with_dist.root, "build")
@@ -99,7 +115,9 @@ def test_a_changed_quote_breaks_the_build(copy_with_dist: Layout) -> None:
     path.write_text(text.replace(f'"{quote}"', f'"{changed}"', 1))
     result = kg(copy_with_dist.root, "build")
     assert result.returncode == 1
-    line_number = next(i for i, line in enumerate(path.read_text().splitlines(), 1) if changed in line)
+    line_number = next(
+        i for i, line in enumerate(path.read_text().splitlines(), 1) if changed in line
+    )
     assert f"kg/{path.name}:{line_number}:" in result.stderr, result.stderr
     assert "does not occur in sources/tokayev-decree-action-plan-2023-12-08.txt" in result.stderr
 
@@ -109,8 +127,10 @@ def test_an_undeclared_term_breaks_the_build(copy_with_dist: Layout) -> None:
     path.write_text(path.read_text() + "\nid:kazakhstan cahr:particpant id:kazakhstan .\n")
     result = kg(copy_with_dist.root, "validate")
     assert result.returncode == 1
-    assert "cahr#particpant" in result.stdout.replace("ontology#", "cahr#") or \
-        "particpant, which the ontology does not declare" in result.stdout, result.stdout
+    assert (
+        "cahr#particpant" in result.stdout.replace("ontology#", "cahr#")
+        or "particpant, which the ontology does not declare" in result.stdout
+    ), result.stdout
 
 
 def test_missing_folder_is_bad_input(tmp_path: Path) -> None:

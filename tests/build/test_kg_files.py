@@ -40,9 +40,15 @@ def test_one_iri_per_real_thing_across_articles() -> None:
     union = Graph()
     for path in ARTICLES:
         union.parse(path)
-    tokayev = [s for s in union.subjects(RDF.type, CAHR.Person)
-               if any("Tokayev" in str(label) for label in union.objects(s, RDFS.label))]
+    tokayev = [
+        s
+        for s in union.subjects(RDF.type, CAHR.Person)
+        if any("Tokayev" in str(label) for label in union.objects(s, RDFS.label))
+    ]
     assert len(set(tokayev)) == 1
-    kazakhstan = {s for s in union.subjects(RDFS.label, None)
-                  if str(union.value(s, RDFS.label)) == "Kazakhstan"}
+    kazakhstan = {
+        s
+        for s in union.subjects(RDFS.label, None)
+        if str(union.value(s, RDFS.label)) == "Kazakhstan"
+    }
     assert len(kazakhstan) == 1

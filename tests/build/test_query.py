@@ -15,34 +15,47 @@ from cahr.query import analyse, vet
 GRAPHS = ["https://w3id.org/cahr/graph/ontology"]
 
 
-@pytest.mark.parametrize("update", [
-    "INSERT DATA { <a> <b> <c> }",
-    "PREFIX x: <http://x/> DELETE WHERE { ?s ?p ?o }",
-    "LOAD <http://example.org/data.ttl>",
-    "CLEAR ALL", "DROP GRAPH <http://x/>", "CREATE GRAPH <http://x/>",
-    "ADD DEFAULT TO <http://x/>", "MOVE DEFAULT TO <http://x/>", "COPY DEFAULT TO <http://x/>",
-    "WITH <http://x/> DELETE { ?s ?p ?o } WHERE { ?s ?p ?o }",
-    "# comment\n  insert data { <a> <b> <c> }",
-])
+@pytest.mark.parametrize(
+    "update",
+    [
+        "INSERT DATA { <a> <b> <c> }",
+        "PREFIX x: <http://x/> DELETE WHERE { ?s ?p ?o }",
+        "LOAD <http://example.org/data.ttl>",
+        "CLEAR ALL",
+        "DROP GRAPH <http://x/>",
+        "CREATE GRAPH <http://x/>",
+        "ADD DEFAULT TO <http://x/>",
+        "MOVE DEFAULT TO <http://x/>",
+        "COPY DEFAULT TO <http://x/>",
+        "WITH <http://x/> DELETE { ?s ?p ?o } WHERE { ?s ?p ?o }",
+        "# comment\n  insert data { <a> <b> <c> }",
+    ],
+)
 def test_updates_are_refused(update: str) -> None:
     with pytest.raises(QueryRefused, match="read-only"):
         vet(update, GRAPHS)
 
 
-@pytest.mark.parametrize("query", [
-    "SELECT * WHERE { SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } }",
-    "SELECT * WHERE { service silent <http://127.0.0.1:9/> { ?s ?p ?o } }",
-])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "SELECT * WHERE { SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } }",
+        "SELECT * WHERE { service silent <http://127.0.0.1:9/> { ?s ?p ?o } }",
+    ],
+)
 def test_service_is_refused(query: str) -> None:
     with pytest.raises(QueryRefused, match="SERVICE"):
         vet(query, GRAPHS)
 
 
-@pytest.mark.parametrize("query", [
-    "SELECT * FROM <file:///etc/passwd> WHERE { ?s ?p ?o }",
-    "SELECT * FROM NAMED <http://127.0.0.1:9/g> WHERE { GRAPH ?g { ?s ?p ?o } }",
-    "PREFIX f: <file:///etc/> SELECT * FROM f:passwd WHERE { ?s ?p ?o }",
-])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "SELECT * FROM <file:///etc/passwd> WHERE { ?s ?p ?o }",
+        "SELECT * FROM NAMED <http://127.0.0.1:9/g> WHERE { GRAPH ?g { ?s ?p ?o } }",
+        "PREFIX f: <file:///etc/> SELECT * FROM f:passwd WHERE { ?s ?p ?o }",
+    ],
+)
 def test_graphs_outside_the_dataset_are_refused(query: str) -> None:
     with pytest.raises(QueryRefused, match="does not hold"):
         vet(query, GRAPHS)
@@ -55,8 +68,10 @@ def test_dataset_parameters_outside_the_dataset_are_refused() -> None:
 
 
 def test_keywords_inside_strings_iris_and_comments_are_not_operations() -> None:
-    query = ('SELECT * WHERE { ?s ?p "INSERT DATA SERVICE FROM <file:///x>" . '
-             '# SERVICE <http://x/>\n ?s <http://ex.org/LOAD> ?o }')
+    query = (
+        'SELECT * WHERE { ?s ?p "INSERT DATA SERVICE FROM <file:///x>" . '
+        "# SERVICE <http://x/>\n ?s <http://ex.org/LOAD> ?o }"
+    )
     info = vet(query, GRAPHS)
     assert info.form == "SELECT" and not info.uses_service and info.from_graphs == []
     assert analyse("ASK { ?a ?b ?c FILTER(?a < ?b) }").form == "ASK"
@@ -68,13 +83,16 @@ def test_empty_query_is_a_syntax_error() -> None:
 
 
 def kg(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "cahr.cli", *args],
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "cahr.cli", *args], capture_output=True, text=True, timeout=120
+    )
 
 
 def test_kg_query_answers_as_table_and_json(dist: Path) -> None:
-    query = ("PREFIX cahr: <https://w3id.org/cahr/ontology#> PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> "
-             "SELECT ?name ?date WHERE { ?d a cahr:Decree ; cahr:signer/rdfs:label ?name ; cahr:date ?date }")
+    query = (
+        "PREFIX cahr: <https://w3id.org/cahr/ontology#> PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> "
+        "SELECT ?name ?date WHERE { ?d a cahr:Decree ; cahr:signer/rdfs:label ?name ; cahr:date ?date }"
+    )
     table = kg("query", "--dist", str(dist), query)
     assert table.returncode == 0, table.stderr
     assert "Kassym-Jomart Tokayev" in table.stdout and "2023-12-08" in table.stdout
@@ -90,8 +108,14 @@ def test_kg_query_reports_syntax_errors_with_position(dist: Path) -> None:
 
 
 def test_kg_query_graph_results_as_turtle(dist: Path) -> None:
-    result = kg("query", "--dist", str(dist), "--format", "turtle",
-                "CONSTRUCT { ?s ?p ?o } WHERE { GRAPH <https://w3id.org/cahr/graph/tokayev-decree-action-plan-2023-12-08> { ?s ?p ?o } } LIMIT 5")
+    result = kg(
+        "query",
+        "--dist",
+        str(dist),
+        "--format",
+        "turtle",
+        "CONSTRUCT { ?s ?p ?o } WHERE { GRAPH <https://w3id.org/cahr/graph/tokayev-decree-action-plan-2023-12-08> { ?s ?p ?o } } LIMIT 5",
+    )
     assert result.returncode == 0, result.stderr
     from rdflib import Graph
 

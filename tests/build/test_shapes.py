@@ -48,8 +48,11 @@ def shapes(layout: Layout) -> Graph:
 
 
 def node_shapes(shapes: Graph) -> set[str]:
-    return {str(s).removeprefix(SHAPES_NS) for s in shapes.subjects(RDF.type, SH.NodeShape)
-            if isinstance(s, URIRef)}
+    return {
+        str(s).removeprefix(SHAPES_NS)
+        for s in shapes.subjects(RDF.type, SH.NodeShape)
+        if isinstance(s, URIRef)
+    }
 
 
 def test_every_node_shape_has_a_bad_graph(shapes: Graph) -> None:
@@ -76,9 +79,13 @@ def test_shape_fires_on_its_bad_graph(case: Path, ontology: Graph, shapes: Graph
 
 def test_the_same_graphs_without_the_fault_conform(ontology: Graph, shapes: Graph) -> None:
     """The header plus a valid person conforms: the shapes do not fire on everything."""
-    good = Graph().parse(data=HEADER + """
+    good = Graph().parse(
+        data=HEADER
+        + """
 id:x a cahr:Person ; rdfs:label "X" ; cahr:mentionedIn src:t .
-""", format="turtle")
+""",
+        format="turtle",
+    )
     data = ontology + good
     data += infer(data)
     conforms, _, text = validate(data, shacl_graph=shapes, inference="none", allow_warnings=True)
