@@ -7,6 +7,9 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 PYTEST_ARGS ?=
+NPM    ?= npm
+# The query UI (YASGUI) from the npm lockfile; served from node_modules/ by the server, never a CDN.
+YASGUI := node_modules/@zazuko/yasgui/build/yasgui.min.js
 
 .DEFAULT_GOAL := help
 
@@ -18,7 +21,13 @@ $(BIN)/kg: pyproject.toml
 
 install: $(BIN)/kg ## create the venv and install the project with its pinned dependencies
 
-build: install ## parse, reason, validate and export the graph to dist/
+$(YASGUI): package.json package-lock.json
+	$(NPM) ci --ignore-scripts --no-audit --no-fund
+	touch $(YASGUI)
+
+assets: $(YASGUI) ## install the query UI (YASGUI) from package-lock.json into node_modules/
+
+build: install assets ## parse, reason, validate and export the graph to dist/
 	$(BIN)/kg build
 
 run: build ## build, then serve the graph at http://$(HOST):$(PORT)/
@@ -34,10 +43,13 @@ lint: install ## ruff: lint and check formatting
 validate: install ## validate without writing dist/, and print the report
 	$(BIN)/kg validate
 
+growth: install ## growth curves at 1x, 10x, 100x the graph (long) -> benchmarks/GROWTH.md
+	$(BIN)/python -m benchmarks.growth $(GROWTH_ARGS)
+
 clean: ## remove dist/ and caches (not the venv)
 	rm -rf dist .pytest_cache .ruff_cache
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 12
 
-.PHONY: install build run test lint validate clean help
+.PHONY: install assets build run test lint validate growth clean help

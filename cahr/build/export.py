@@ -43,9 +43,15 @@ def write_dist(
     ontology: Graph,
     report_graph: Graph,
     report_text: str,
-    manifest: dict,
+    manifest: dict,  # type: ignore[type-arg]
+    finish: Callable[[Path, dict], dict] | None = None,  # type: ignore[type-arg]
 ) -> dict:  # type: ignore[type-arg]
-    """Serialise everything into ``out``, replacing it atomically; return the manifest."""
+    """Serialise everything into ``out``, replacing it atomically; return the manifest.
+
+    :param finish: called with the staging folder and the manifest before the
+        swap, to add files (VoID, docs) that must appear together with the data;
+        it returns the manifest with those files recorded.
+    """
     out = out.resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}-new-", dir=out.parent))
@@ -74,6 +80,8 @@ def write_dist(
                 "description": DUMPS[name][0],
             }
         manifest = {**manifest, "files": files}
+        if finish is not None:
+            manifest = finish(staging, manifest)
         (staging / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
         _swap_in(staging, out)
     except BaseException:

@@ -16,6 +16,7 @@ import cahr
 from cahr.build import summary
 from cahr.build.export import dataset_with, write_dist
 from cahr.build.load import Loaded, load
+from cahr.build.publish import publish
 from cahr.build.reason import infer
 from cahr.build.validate import Report, validate
 from cahr.errors import BuildFailed
@@ -104,7 +105,23 @@ def build(layout: Layout, out: Path | None = None) -> Built:
             "warnings": len(checked.report.warnings),
             "articles": summary.per_article(loaded, checked.inferred),
         }
-        manifest = write_dist(out, dataset, union, loaded.ontology, checked.report.graph,
-                              checked.report.text(), manifest)
+
+        def finish(staging: Path, manifest: dict) -> dict:  # type: ignore[type-arg]
+            # VoID/DCAT, ontology docs and examples are written before the swap,
+            # so that dist/ never holds data without its description.
+            with _timed(checked.timings, "publish"):
+                return publish(layout, staging, manifest)
+
+        manifest = write_dist(
+            out,
+            dataset,
+            union,
+            loaded.ontology,
+            checked.report.graph,
+            checked.report.text(),
+            manifest,
+            finish=finish,
+        )
+    checked.timings["export"] -= checked.timings.get("publish", 0.0)
     manifest["timings"] = checked.timings
     return Built(out, manifest, checked)

@@ -11,6 +11,7 @@ from rdflib.namespace import OWL, RDF
 
 from cahr.build.export import DUMPS
 from cahr.build.pipeline import Built, build_id
+from cahr.build.publish import EXTRAS
 from cahr.iris import INFERRED_GRAPH, ONTOLOGY_GRAPH, graph_iri
 from cahr.layout import Layout
 
@@ -23,7 +24,7 @@ def test_the_real_graph_conforms(built: Built) -> None:
 
 def test_dist_holds_every_format_with_its_checksum(dist: Path) -> None:
     manifest = json.loads((dist / "manifest.json").read_text())
-    assert set(manifest["files"]) == set(DUMPS)
+    assert set(manifest["files"]) == set(DUMPS) | set(EXTRAS)
     for name, entry in manifest["files"].items():
         data = (dist / name).read_bytes()
         assert entry["sha256"] == hashlib.sha256(data).hexdigest(), name

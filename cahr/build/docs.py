@@ -1,0 +1,197 @@
+"""Stage 5b: the ontology's documentation, generated from the OWL file at build time.
+
+A person following ``https://w3id.org/cahr/ontology#Decree`` needs a page that
+explains the term; the page is made by pyLODE (an established documentation
+generator, not hand-written HTML) and a class diagram is drawn by Graphviz's
+``dot`` from the same triples, so neither can fall behind the ontology.
+
+The HTML is post-processed so that it works offline and locally: every
+``https://w3id.org/cahr/`` link becomes a path on the serving host, each term
+gets an anchor named by its local name (pyLODE names anchors after labels,
+so ``#ActionPlan`` would otherwise miss), and the diagram is placed on the page.
+"""
+
+from __future__ import annotations
+
+import gc
+import html
+import re
+import shutil
+import subprocess
+import warnings
+from pathlib import Path
+
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import OWL, RDF, RDFS
+
+from cahr.iris import BASE, CAHR, ID, ONTOLOGY
+
+DIAGRAM_NAME = "ontology.svg"
+HTML_NAME = "ontology.html"
+DIAGRAM_URL = "/ontology/diagram.svg"
+
+_ENTITY = re.compile(
+    r'(<div class="[^"]*\bentity\b[^"]*" id="([^"]+)">\s*<h3>.*?</h3>\s*<table>.*?<code>'
+    + re.escape(str(CAHR))
+    + r"([A-Za-z0-9_-]+)</code>)",
+    re.DOTALL,
+)
+
+
+def documented_graph(ontology: Graph) -> Graph:
+    """The terms pyLODE should document: the ontology without the topic scheme's instances.
+
+    pyLODE treats a skos:ConceptScheme as a second ontology header and merges
+    its title into the page title; topics have entity pages of their own.
+    """
+    out = Graph()
+    for prefix, ns in ontology.namespaces():
+        out.bind(prefix, ns)
+    has_title = (ONTOLOGY, URIRef("http://purl.org/dc/terms/title"), None) in ontology
+    for s, p, o in ontology:
+        if isinstance(s, URIRef) and str(s).startswith(str(ID)):
+            continue
+        if s == ONTOLOGY and p == RDFS.label and has_title:
+            continue  # the title is shown once, not "title + label" run together
+        out.add((s, p, o))
+    return out
+
+
+def ontology_html(ontology: Graph, *, with_diagram: bool) -> str:
+    """pyLODE's HTML for the ontology, made local, with term anchors and the diagram."""
+    from pylode import OntPub  # imported here: pyLODE loads its background ontologies on import
+
+    # pyLODE 3.3 reads its stylesheet with open() and never closes it; the ResourceWarning
+    # is its bug, not ours, and must not fail a build run under -W error.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ResourceWarning)
+        page = OntPub(ontology=documented_graph(ontology)).make_html()
+        gc.collect()
+    page = _ENTITY.sub(_with_local_anchor, page)
+    page = page.replace(f'href="{BASE}', 'href="/')
+    banner = (
+        '<nav class="cahr-nav" style="font:14px sans-serif;padding:.5em 0;">'
+        '<a href="/">CAHR-KG</a> · <a href="/timeline">Timeline</a> · '
+        '<a href="/dumps/">Dumps</a> · <a href="/ontology?format=ttl">OWL (Turtle)</a></nav>'
+    )
+    page = page.replace('<div id="content">', '<div id="content">' + banner, 1)
+    if with_diagram:
+        figure = (
+            '<div class="section" id="diagram"><h2>Diagram</h2>'
+            "<p>Classes of the <code>cahr:</code> namespace (boxes), their subclass links "
+            "(hollow arrows) and the object properties whose domain and range are both "
+            "CAHR classes (labelled arrows). Generated from the OWL file by Graphviz.</p>"
+            f'<p><a href="{DIAGRAM_URL}"><img src="{DIAGRAM_URL}" '
+            'alt="Class and property diagram of the CAHR ontology" '
+            'style="max-width:100%;height:auto"></a></p></div>'
+        )
+        page = page.replace(
+            '<div class="section" id="classes">', figure + '<div class="section" id="classes">', 1
+        )
+    return page
+
+
+def _with_local_anchor(match: re.Match[str]) -> str:
+    """Add ``id="LocalName"`` before an entity block whose pyLODE id differs."""
+    block, pylode_id, local = match.group(1), match.group(2), match.group(3)
+    if pylode_id == local:
+        return block
+    return f'<span id="{html.escape(local)}"></span>{block}'
+
+
+def _label(graph: Graph, term: URIRef) -> str:
+    for label in graph.objects(term, RDFS.label):
+        if isinstance(label, Literal):
+            return str(label)
+    return str(term)[len(str(CAHR)) :]
+
+
+def diagram_dot(ontology: Graph) -> str:
+    """A Graphviz description of the CAHR classes, their hierarchy and object properties."""
+    classes = sorted(
+        c
+        for c in ontology.subjects(RDF.type, OWL.Class)
+        if isinstance(c, URIRef) and str(c).startswith(str(CAHR))
+    )
+    known = set(classes)
+    lines = [
+        "digraph cahr {",
+        '  graph [rankdir=RL, fontname="Helvetica", nodesep=0.25, ranksep=0.45, '
+        'bgcolor="white", label="CAHR ontology: classes and object properties", '
+        "labelloc=t, fontsize=20];",
+        '  node [shape=box, style="rounded,filled", fillcolor="#eef3fb", color="#2c5aa0", '
+        'fontname="Helvetica", fontsize=11];',
+        '  edge [fontname="Helvetica", fontsize=9];',
+    ]
+    for c in classes:
+        local = str(c)[len(str(CAHR)) :]
+        lines.append(
+            f'  "{local}" [label="{_dot_escape(_label(ontology, c))}", URL="/ontology#{local}"];'
+        )
+    for c in classes:
+        for parent in sorted(ontology.objects(c, RDFS.subClassOf)):
+            if parent in known:
+                lines.append(
+                    f'  "{_local(c)}" -> "{_local(parent)}" [arrowhead=empty, color="#555555"];'
+                )
+    # Several properties between one pair of classes share one arrow with a
+    # multi-line label: one arrow per property made the hubs (Agent, Event) unreadable.
+    pairs: dict[tuple[str, str], list[str]] = {}
+    for p in sorted(ontology.subjects(RDF.type, OWL.ObjectProperty)):
+        if not str(p).startswith(str(CAHR)):
+            continue
+        for d in sorted(x for x in ontology.objects(p, RDFS.domain) if x in known):
+            for r in sorted(x for x in ontology.objects(p, RDFS.range) if x in known):
+                pairs.setdefault((_local(d), _local(r)), []).append(_local(p))
+    for (d, r), names in sorted(pairs.items()):
+        label = "\\n".join(names)
+        lines.append(
+            f'  "{d}" -> "{r}" [label="{label}", color="#c0504d", '
+            'fontcolor="#8a2a27", style=dashed];'
+        )
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+def _local(term: object) -> str:
+    return str(term)[len(str(CAHR)) :]
+
+
+def _dot_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace('"', '\\"')
+
+
+def dot_available() -> bool:
+    """Whether Graphviz's ``dot`` is on PATH (Debian package ``graphviz``)."""
+    return shutil.which("dot") is not None
+
+
+def render(dot_source: str, fmt: str = "svg") -> bytes:
+    """Run ``dot -T<fmt>`` on a Graphviz description.
+
+    :raises RuntimeError: dot is missing or failed.
+    """
+    exe = shutil.which("dot")
+    if exe is None:
+        raise RuntimeError("Graphviz's dot was not found: install the Debian package graphviz")
+    done = subprocess.run(
+        [exe, f"-T{fmt}"], input=dot_source.encode(), capture_output=True, timeout=120, check=False
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"dot failed: {done.stderr.decode(errors='replace').strip()}")
+    return done.stdout
+
+
+def make_docs(ontology_file: Path) -> dict[str, bytes]:
+    """``ontology.html`` and, when Graphviz is there, ``ontology.svg``, from the OWL file.
+
+    :returns: file name -> content, for the caller to write into dist/.
+    """
+    ontology = Graph()
+    ontology.parse(ontology_file, format="turtle")
+    files: dict[str, bytes] = {}
+    with_diagram = dot_available()
+    if with_diagram:
+        files[DIAGRAM_NAME] = render(diagram_dot(ontology), "svg")
+    files[HTML_NAME] = ontology_html(ontology, with_diagram=with_diagram).encode("utf-8")
+    return files

@@ -1,0 +1,196 @@
+"""Stage 5a: the dataset's self-description, VoID and DCAT, computed from dist/.
+
+Catalogues and crawlers find a linked-data set through its VoID description at
+``/.well-known/void``. Every number in it is counted from the files just
+written (never typed by hand), so the description cannot drift from the data;
+a test compares each count with the dataset.
+
+The description uses the persistent IRIs, never the serving host: the
+server maps ``https://w3id.org/cahr/{path}`` to ``/{path}``, so the dumps,
+the endpoint and this document all dereference on any deployment.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from rdflib import BNode, Dataset, Graph, Literal, Namespace, URIRef
+from rdflib.namespace import DCAT, DCTERMS, FOAF, OWL, RDF, VOID, XSD
+
+from cahr.iris import BASE, ONTOLOGY, bind_prefixes
+
+SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
+SPDX = Namespace("http://spdx.org/rdf/terms#")
+IANA = "https://www.iana.org/assignments/media-types/"
+# DCAT 3 terms that rdflib's closed DCAT namespace (DCAT 2) does not list.
+DCAT_VERSION = URIRef(str(DCAT) + "version")
+
+VOID_DOC = URIRef(BASE + ".well-known/void")
+DATASET = URIRef(BASE + ".well-known/void#dataset")
+SERVICE = URIRef(BASE + ".well-known/void#sparql-service")
+ENDPOINT = URIRef(BASE + "sparql")
+LANDING_PAGE = URIRef(BASE)
+LICENSE = URIRef("https://creativecommons.org/licenses/by/4.0/")
+TITLE = "CAHR-KG: the Central Asia Human Rights Knowledge Graph"
+DESCRIPTION = (
+    "Facts about agreements, decrees, meetings, officials, statements and funding in "
+    "Central Asian human-rights news, one named graph per source article, each fact "
+    "with the article's own words as evidence, and the OWL RL entailments in a "
+    "separate graph."
+)
+
+# Which dumps are RDF (a void:dataDump); the others are reports.
+RDF_DUMPS = ("dataset.trig", "dataset.nq", "union.ttl", "union.nt", "union.jsonld", "ontology.ttl")
+
+
+def dump_iri(name: str) -> URIRef:
+    """The persistent IRI of a file of dist/, served at ``/dumps/<name>``."""
+    return URIRef(f"{BASE}dumps/{name}")
+
+
+def describe(dist: Path, manifest: dict[str, Any]) -> Graph:
+    """The VoID + DCAT description of the dataset built in ``dist``.
+
+    :param dist: a dist/ folder with ``union.nt`` and ``dataset.nq`` written.
+    :param manifest: its manifest (build id, version, files with checksums).
+    """
+    union = Graph()
+    union.parse(dist / "union.nt", format="nt")
+    dataset = Dataset()
+    dataset.parse(dist / "dataset.nq", format="nquads")
+
+    g = Graph()
+    bind_prefixes(g)
+    for prefix, ns in (("void", VOID), ("dcat", DCAT), ("sd", SD), ("spdx", SPDX)):
+        g.bind(prefix, ns)
+
+    g.add((VOID_DOC, RDF.type, VOID.DatasetDescription))
+    g.add((VOID_DOC, DCTERMS.title, Literal(f"A VoID and DCAT description of {TITLE}", lang="en")))
+    g.add((VOID_DOC, FOAF.primaryTopic, DATASET))
+
+    d = DATASET
+    version = str(manifest.get("version", ""))
+    build_id = str(manifest.get("build_id", ""))
+    for cls in (VOID.Dataset, DCAT.Dataset):
+        g.add((d, RDF.type, cls))
+    g.add((d, DCTERMS.title, Literal(TITLE, lang="en")))
+    g.add((d, DCTERMS.description, Literal(DESCRIPTION, lang="en")))
+    g.add((d, DCTERMS.license, LICENSE))
+    g.add((d, DCTERMS.identifier, Literal(build_id)))
+    g.add((d, OWL.versionInfo, Literal(version)))
+    # One string for both: the release and the build of its data (semver build metadata).
+    g.add((d, DCAT_VERSION, Literal(f"{version}+build.{build_id}")))
+    if manifest.get("built_at"):
+        g.add((d, DCTERMS.modified, Literal(manifest["built_at"], datatype=XSD.dateTime)))
+    g.add((d, DCAT.landingPage, LANDING_PAGE))
+    g.add((d, FOAF.homepage, LANDING_PAGE))
+    g.add((d, VOID.uriSpace, Literal(BASE)))
+    g.add((d, VOID.sparqlEndpoint, ENDPOINT))
+    g.add((d, VOID.rootResource, ONTOLOGY))
+
+    _add_statistics(g, d, union)
+    _add_named_graphs(g, d, dataset)
+    _add_distributions(g, d, manifest.get("files", {}))
+
+    g.add((SERVICE, RDF.type, DCAT.DataService))
+    g.add((SERVICE, RDF.type, SD.Service))
+    g.add((SERVICE, DCTERMS.title, Literal("CAHR-KG SPARQL 1.1 endpoint (read-only)", lang="en")))
+    g.add((SERVICE, DCAT.endpointURL, ENDPOINT))
+    g.add((SERVICE, SD.endpoint, ENDPOINT))
+    g.add((SERVICE, DCAT.servesDataset, d))
+    g.add((d, DCAT.accessService, SERVICE))
+    return g
+
+
+def _add_statistics(g: Graph, d: URIRef, union: Graph) -> None:
+    """Triple, entity, class and property counts of the union (VoID section 4)."""
+    by_property: Counter[URIRef] = Counter()
+    instances: dict[URIRef, set[object]] = {}
+    subjects: set[object] = set()
+    objects: set[object] = set()
+    for s, p, o in union:
+        by_property[p] += 1  # type: ignore[index]
+        subjects.add(s)
+        objects.add(o)
+        if p == RDF.type and isinstance(o, URIRef):
+            instances.setdefault(o, set()).add(s)
+    entities = {s for s in subjects if isinstance(s, URIRef) and str(s).startswith(BASE)}
+    g.add((d, VOID.triples, Literal(len(union))))
+    g.add((d, VOID.entities, Literal(len(entities))))
+    g.add((d, VOID.distinctSubjects, Literal(len(subjects))))
+    g.add((d, VOID.distinctObjects, Literal(len(objects))))
+    g.add((d, VOID.properties, Literal(len(by_property))))
+    g.add((d, VOID.classes, Literal(len(instances))))
+    vocabularies = set()
+    for p, count in sorted(by_property.items()):
+        part = BNode()
+        g.add((d, VOID.propertyPartition, part))
+        g.add((part, VOID.property, p))
+        g.add((part, VOID.triples, Literal(count)))
+        vocabularies.add(_namespace(p))
+    for cls, members in sorted(instances.items()):
+        part = BNode()
+        g.add((d, VOID.classPartition, part))
+        g.add((part, VOID["class"], cls))
+        g.add((part, VOID.entities, Literal(len(members))))
+        vocabularies.add(_namespace(cls))
+    for ns in sorted(vocabularies):
+        g.add((d, VOID.vocabulary, URIRef(ns)))
+
+
+def _namespace(iri: URIRef) -> str:
+    """The namespace of a term: up to and including its last '#' or '/'."""
+    text = str(iri)
+    cut = max(text.rfind("#"), text.rfind("/"))
+    return text[: cut + 1]
+
+
+def _add_named_graphs(g: Graph, d: URIRef, dataset: Dataset) -> None:
+    """Each named graph as a subset with its triple count (VoID section 3.3)."""
+    for context in sorted(dataset.contexts(), key=lambda c: str(c.identifier)):
+        name = context.identifier
+        if not isinstance(name, URIRef) or not len(context):
+            continue
+        g.add((d, VOID.subset, name))
+        g.add((name, RDF.type, VOID.Dataset))
+        g.add((name, RDF.type, SD.NamedGraph))
+        g.add((name, SD.name, name))
+        g.add((name, VOID.triples, Literal(len(context))))
+        slug = str(name).rsplit("/", 1)[-1]
+        source = URIRef(f"{BASE}source/{slug}")
+        if (source, None, None) in context:
+            g.add((name, DCTERMS.source, source))
+
+
+def _add_distributions(g: Graph, d: URIRef, files: dict[str, dict[str, Any]]) -> None:
+    """One dcat:Distribution per file, with size and SHA-256; RDF files are also void:dataDump."""
+    for name, info in sorted(files.items()):
+        url = dump_iri(name)
+        dist = URIRef(f"{VOID_DOC}#dump-{name.replace('.', '-')}")
+        g.add((d, DCAT.distribution, dist))
+        g.add((dist, RDF.type, DCAT.Distribution))
+        g.add((dist, DCAT.downloadURL, url))
+        g.add((dist, DCAT.accessURL, URIRef(f"{BASE}dumps/")))
+        g.add((dist, DCTERMS.title, Literal(name)))
+        if info.get("description"):
+            g.add((dist, DCTERMS.description, Literal(info["description"], lang="en")))
+        if info.get("media_type"):
+            g.add((dist, DCAT.mediaType, URIRef(IANA + info["media_type"])))
+        g.add(
+            (
+                dist,
+                DCAT.byteSize,
+                Literal(int(info.get("bytes", 0)), datatype=XSD.nonNegativeInteger),
+            )
+        )
+        g.add((dist, DCTERMS.license, LICENSE))
+        if info.get("sha256"):
+            checksum = BNode()
+            g.add((dist, SPDX.checksum, checksum))
+            g.add((checksum, RDF.type, SPDX.Checksum))
+            g.add((checksum, SPDX.algorithm, SPDX.checksumAlgorithm_sha256))
+            g.add((checksum, SPDX.checksumValue, Literal(info["sha256"], datatype=XSD.hexBinary)))
+        if name in RDF_DUMPS:
+            g.add((d, VOID.dataDump, url))
