@@ -1,16 +1,85 @@
-"""``kg serve``: placeholder until the endpoint lands (see the server issue)."""
+"""``kg serve``: serve the built graph over HTTP.
+
+The options are generated from the settings table (``cahr.server.settings``),
+so the command line, the ``CAHR_*`` variables and docs/settings.md name the
+same things. The library raises, the CLI reports: a missing build or a bad
+engine is an ``InputError`` before any server starts.
+"""
 
 from __future__ import annotations
 
 import argparse
+import logging
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+RELOAD_NOTE = """a new build, without dropping a request:
+  after `kg build` has written a new dist/, send SIGHUP to the master process
+  (kill -HUP PID; PID is in the "Listening at" line). gunicorn starts workers on
+  the new build, then lets the old ones finish their requests and stop. A failed
+  build leaves dist/ as it was, and the served data with it. Stop with Ctrl-C."""
 
 
-def add_serve_command(commands) -> None:  # type: ignore[no-untyped-def]
-    serve = commands.add_parser("serve", help="serve the built graph over HTTP")
+def add_serve_command(commands: Any) -> None:
+    """Add ``kg serve`` to the sub-commands of ``kg``: one option per setting."""
+    from cahr.server.settings import SETTINGS
+
+    serve = commands.add_parser(
+        "serve",
+        help="serve the built graph over HTTP (SPARQL endpoint, pages, dumps)",
+        description="Serve the built graph at http://HOST:PORT/, its SPARQL endpoint at /sparql.",
+        epilog=RELOAD_NOTE,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    for setting in SETTINGS:
+        default = "ROOT/dist" if setting.name == "dist" else setting.default
+        serve.add_argument(
+            f"--{setting.name.replace('_', '-')}",
+            dest=setting.name,
+            type=setting.parse,
+            default=None,
+            metavar=setting.name.upper(),
+            help=f"{setting.help} (default: {default}; env {setting.env})",
+        )
     serve.set_defaults(run=_serve)
 
 
-def _serve(args: argparse.Namespace) -> int:
-    from cahr.errors import InputError
+def settings_from(args: argparse.Namespace) -> dict[str, Any]:
+    """Defaults, then CAHR_* variables, then the options; dist/ resolved from --root.
 
-    raise InputError("kg serve is not available yet: query the built graph with `kg query`")
+    :raises InputError: an unknown engine, or no build in dist.
+    """
+    from cahr.errors import InputError
+    from cahr.layout import Layout
+    from cahr.server.settings import BY_NAME, SETTINGS, defaults
+    from cahr.store import ENGINES
+
+    settings = defaults()
+    if os.environ.get(BY_NAME["dist"].env) is None:
+        settings["dist"] = Layout.at(args.root).dist_dir
+    for setting in SETTINGS:
+        if getattr(args, setting.name) is not None:
+            settings[setting.name] = getattr(args, setting.name)
+    settings["dist"] = str(Path(settings["dist"]).resolve())
+    if settings["engine"] not in ENGINES:
+        raise InputError(
+            f"unknown engine {settings['engine']!r}: choose one of {', '.join(ENGINES)}"
+        )
+    if not (Path(settings["dist"]) / "manifest.json").is_file():
+        raise InputError(f"{settings['dist']} holds no built dataset: run `kg build` first")
+    return settings
+
+
+def _serve(args: argparse.Namespace) -> int:
+    settings = settings_from(args)
+    logging.basicConfig(
+        level=logging.INFO,
+        stream=sys.stderr,
+        format="%(asctime)s [%(process)d] %(name)s %(levelname)s %(message)s",
+    )
+    from cahr.server.wsgi import serve_forever
+
+    serve_forever(settings)
+    return 0

@@ -1,0 +1,209 @@
+"""What every route does to be a good HTTP citizen, whichever blueprint answers.
+
+One ``after_request`` hook runs the steps in a fixed order, so that each sees
+the response the previous one left: CORS headers; validators (ETag and
+Last-Modified from the build; 304 or 412 for a conditional request);
+Cache-Control; gzip for large bodies; then one access-log line with the size
+actually sent. ``/healthz`` lives here too: it belongs to no surface.
+
+Validators come from the build, not from the body: every answer of a route is
+fixed by the build, the URL and the negotiated media type, so a client's
+copy is current exactly when the build is the same (``Served.etag``). The
+/sparql view checks this before it runs a query (``not_modified``).
+"""
+
+from __future__ import annotations
+
+import gzip
+import logging
+import time
+
+from flask import Flask, Response, current_app, g, jsonify, request
+from werkzeug.exceptions import RequestURITooLarge
+from werkzeug.http import parse_date, parse_etags, unquote_etag
+
+from cahr.server.errors import error_response
+from cahr.server.state import get_served
+
+access_log = logging.getLogger("cahr.server.access")
+
+# Bodies smaller than this are not worth compressing.
+GZIP_MIN_BYTES = 1024
+GZIP_LEVEL = 6
+# Seconds a cache may reuse a successful answer without asking again; a new
+# build changes every ETag, so a revalidation after that is cheap (304).
+CACHE_MAX_AGE = 300
+# Seconds a browser may reuse a CORS preflight answer.
+PREFLIGHT_MAX_AGE = 86400
+# Read-only for every origin: no credentials, nothing that writes.
+CORS_METHODS = "GET, HEAD, POST, OPTIONS"
+CORS_EXPOSED = "ETag, Last-Modified, Link, Warning, X-CAHR-Rows, X-CAHR-Truncated"
+# Media types worth compressing (text formats, all our RDF and results formats).
+COMPRESSIBLE = (
+    "text/",
+    "application/json",
+    "application/ld+json",
+    "application/n-triples",
+    "application/n-quads",
+    "application/trig",
+    "application/rdf+xml",
+    "application/sparql-results+",
+    "application/xml",
+    "image/svg+xml",
+    "application/javascript",
+)
+# Longest path shown in an access-log line: a GET query can be long.
+LOG_PATH_CHARS = 300
+
+
+def init_app(app: Flask) -> None:
+    app.before_request(_before)
+    app.after_request(_after)
+    app.add_url_rule("/healthz", "healthz", healthz)
+
+
+def healthz() -> Response:
+    """For load balancers: 200 with the build being served, never cached."""
+    served = get_served()
+    response = jsonify(
+        status="ok",
+        build_id=served.build_id,
+        engine=served.engine,
+        triples=served.manifest.get("union_triples"),
+        query_processes=len(served.runner.pids()),
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def not_modified(media_type: str) -> Response | None:
+    """A 304 when the client already holds the current ``media_type`` answer, else None.
+
+    Lets a view skip its work (a query) for a conditional GET.
+    """
+    if request.method not in ("GET", "HEAD"):
+        return None
+    response = _validated(Response(mimetype=media_type))
+    return response if response.status_code != 200 else None
+
+
+def _before() -> None:
+    """Start the clock of the access log; refuse an over-long URL."""
+    g.cahr_started = time.perf_counter()
+    limit = current_app.config["CAHR"]["max_request_bytes"]
+    if len(request.query_string) > limit:
+        raise RequestURITooLarge(
+            f"the URL's query part is longer than the limit of {limit} bytes (setting "
+            "max_request_bytes): POST a long query instead of putting it in the URL"
+        )
+
+
+def _after(response: Response) -> Response:
+    _cors(response)
+    response = _validated(response)
+    _cache_control(response)
+    _gzip(response)
+    _log(response)
+    return response
+
+
+def _cors(response: Response) -> None:
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    response.headers["Access-Control-Expose-Headers"] = CORS_EXPOSED
+    if request.method == "OPTIONS" and "Access-Control-Request-Method" in request.headers:
+        response.headers["Access-Control-Allow-Methods"] = CORS_METHODS
+        requested = request.headers.get("Access-Control-Request-Headers")
+        if requested:
+            response.headers["Access-Control-Allow-Headers"] = requested
+        response.headers["Access-Control-Max-Age"] = str(PREFLIGHT_MAX_AGE)
+
+
+def _validated(response: Response) -> Response:
+    """Add the build's ETag and Last-Modified to a successful GET, then apply the conditions.
+
+    RFC 9110, section 13.2.2, in its order: If-Match, then If-None-Match (or,
+    without it, If-Modified-Since). Our tags are weak (an answer is the same in
+    meaning, not always in bytes) and If-Match compares strongly, so only
+    ``If-Match: *`` holds; a failed one is a 412 in the one error shape.
+    """
+    if (
+        request.method not in ("GET", "HEAD")
+        or response.status_code != 200
+        or "no-store" in response.headers.get("Cache-Control", "")
+    ):
+        return response
+    served = get_served()
+    if "ETag" not in response.headers:
+        response.set_etag(served.etag(response.mimetype or ""), weak=True)
+    if response.last_modified is None:
+        response.last_modified = served.last_modified
+    if_match = request.headers.get("If-Match")
+    if if_match is not None and if_match.strip() != "*":
+        return error_response(
+            412,
+            "Precondition Failed",
+            "If-Match names no current representation: this server's entity "
+            f"tags are weak ({response.headers['ETag']}), so only If-Match: * "
+            "can hold (RFC 9110, section 13.1.1)",
+        )
+    if "If-None-Match" in request.headers:
+        tag, _ = unquote_etag(response.headers["ETag"])
+        current = parse_etags(request.headers["If-None-Match"]).contains_weak(tag)
+    else:
+        since = parse_date(request.headers.get("If-Modified-Since"))
+        modified = response.last_modified
+        current = since is not None and modified is not None and modified <= since
+    if current:
+        response.status_code = 304
+        response.set_data(b"")
+    return response
+
+
+def _cache_control(response: Response) -> None:
+    if "Cache-Control" in response.headers:
+        return
+    if response.status_code >= 400 or request.method not in ("GET", "HEAD", "OPTIONS"):
+        response.headers["Cache-Control"] = "no-store"
+    else:
+        response.headers["Cache-Control"] = f"public, max-age={CACHE_MAX_AGE}"
+
+
+def _gzip(response: Response) -> None:
+    if (
+        response.status_code != 200
+        or response.direct_passthrough
+        or response.is_streamed
+        or "Content-Encoding" in response.headers
+        or not (response.mimetype or "").startswith(COMPRESSIBLE)
+    ):
+        return
+    response.vary.add("Accept-Encoding")
+    if request.accept_encodings["gzip"] <= 0:
+        return
+    body = response.get_data()
+    if len(body) >= GZIP_MIN_BYTES:
+        response.set_data(gzip.compress(body, compresslevel=GZIP_LEVEL))
+        response.headers["Content-Encoding"] = "gzip"
+
+
+def _log(response: Response) -> None:
+    """One line per request: client, method, path, status, bytes sent, duration."""
+    started = g.get("cahr_started")
+    millis = (time.perf_counter() - started) * 1000 if started is not None else -1.0
+    path = request.path
+    if request.query_string:
+        path += "?" + request.query_string.decode("latin-1")
+    if len(path) > LOG_PATH_CHARS:
+        path = path[:LOG_PATH_CHARS] + "..."
+    size = response.headers.get("Content-Length", "-")
+    if request.method == "HEAD" or response.status_code == 304:
+        size = "0"
+    access_log.info(
+        '%s "%s %s" %s %sB %.1fms',
+        request.remote_addr or "-",
+        request.method,
+        path,
+        response.status_code,
+        size,
+        millis,
+    )

@@ -1,0 +1,175 @@
+"""Cool URIs: one IRI, an HTML page for people and RDF for programs.
+
+Following the W3C note "Cool URIs for the Semantic Web" (section 4.2, 303-free
+content negotiation with Content-Location): the generic URL
+(``/id/kazakhstan``) answers in the representation the Accept header prefers,
+with ``Vary: Accept`` so caches keep them apart, ``Content-Location`` naming
+the specific URL and ``Link`` headers listing every alternate. Each
+representation has a stable URL of its own, by suffix (``/id/kazakhstan.ttl``)
+or parameter (``?format=ttl``), for links and for clients that cannot set headers.
+
+The RDF of a resource is its concise neighbourhood: every triple about it in
+every graph (asserted and inferred), the triples that point at it, and the
+labels of the resources on either side, so a client can show what it got.
+Quad formats (TriG, N-Quads) keep each triple in its article's named graph,
+which is the provenance the HTML page shows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from flask import Response, abort, request
+from rdflib import Dataset, Graph, URIRef
+from rdflib.namespace import RDFS, SKOS
+from rdflib.term import Node
+
+from cahr.formats import ALIASES, RDF_TYPES, media_type_for
+from cahr.iris import PREFIXES, bind_prefixes
+from cahr.server.negotiation import negotiate
+from cahr.store import Store
+
+HTML = "text/html"
+OFFERS = [HTML, *RDF_TYPES]  # HTML first: a browser, and a client sending */*, get the page
+QUAD_TYPES = {"application/n-quads", "application/trig"}
+# URL suffix -> media type: the RDF extensions of cahr.formats, and .html.
+EXTENSIONS: dict[str, str] = {"html": HTML, **{ext: mt for mt, (_, _, ext) in RDF_TYPES.items()}}
+LABELS = (RDFS.label, SKOS.prefLabel)
+
+Quad = tuple[Node, Node, Node, str]
+
+
+@dataclass(frozen=True)
+class Choice:
+    """The representation a request asked for, and whether it was negotiated."""
+
+    media_type: str
+    negotiated: bool
+
+    @property
+    def is_html(self) -> bool:
+        return self.media_type == HTML
+
+
+def split_suffix(name: str) -> tuple[str, str | None]:
+    """``("kazakhstan", "ttl")`` for ``kazakhstan.ttl``; slugs contain no dots.
+
+    :raise 404: an extension that is not one of ours.
+    """
+    if "." not in name:
+        return name, None
+    stem, _, ext = name.rpartition(".")
+    if ext not in EXTENSIONS:
+        abort(
+            404,
+            description=f"no representation with the extension .{ext}: "
+            f"use one of {', '.join('.' + e for e in EXTENSIONS)}",
+        )
+    return stem, ext
+
+
+def choose(ext: str | None) -> Choice:
+    """The representation to send: by suffix, then ``?format=``, then the Accept header.
+
+    :raise 400: an unknown ``format`` parameter.
+    :raise 406: the Accept header admits none of our representations.
+    """
+    if ext is not None:
+        return Choice(EXTENSIONS[ext], negotiated=False)
+    fmt = request.args.get("format")
+    if fmt:
+        media_type = HTML if fmt.lower() in ("html", HTML) else media_type_for(fmt)
+        if media_type not in OFFERS:
+            abort(
+                400,
+                description=f"unknown format {fmt!r}: use html or one of "
+                f"{', '.join(sorted(k for k, v in ALIASES.items() if v in RDF_TYPES))}",
+            )
+        return Choice(media_type, negotiated=False)  # type: ignore[arg-type]
+    media_type = negotiate(request.headers.get("Accept"), OFFERS)
+    if media_type is None:
+        abort(
+            406,
+            description="this resource is available as HTML and as "
+            f"{', '.join(RDF_TYPES)}; none of them is acceptable "
+            f"(Accept: {request.headers.get('Accept', '')!r})",
+        )
+    return Choice(media_type, negotiated=True)
+
+
+def alternates(path: str) -> list[tuple[str, str, str]]:
+    """(URL, media type, format name) for every representation of the resource at ``path``."""
+    names = {HTML: "HTML", **{mt: label for mt, label in FORMAT_NAMES.items()}}
+    return [(f"{path}.{ext}", mt, names[mt]) for ext, mt in EXTENSIONS.items()]
+
+
+FORMAT_NAMES: dict[str, str] = {
+    "text/turtle": "Turtle",
+    "application/n-triples": "N-Triples",
+    "application/ld+json": "JSON-LD",
+    "application/rdf+xml": "RDF/XML",
+    "application/n-quads": "N-Quads",
+    "application/trig": "TriG",
+}
+
+
+def decorate(response: Response, path: str, choice: Choice) -> Response:
+    """Add the Cool-URI headers: Vary, Content-Location and the Link alternates."""
+    if choice.negotiated:
+        response.vary.add("Accept")
+        ext = next(e for e, mt in EXTENSIONS.items() if mt == choice.media_type)
+        response.headers["Content-Location"] = f"{path}.{ext}"
+    links = [f'<{path}>; rel="canonical"']
+    links += [
+        f'<{url}>; rel="alternate"; type="{mt}"'
+        for url, mt, _ in alternates(path)
+        if mt != choice.media_type
+    ]
+    response.headers["Link"] = ", ".join(links)
+    return response
+
+
+# -- RDF ------------------------------------------------------------------------------
+
+
+def neighbourhood(store: Store, iri: str) -> list[Quad]:
+    """Every quad about ``iri`` or pointing at it, plus the labels of its neighbours."""
+    node = URIRef(iri)
+    quads = list(store.quads(node, None, None)) + list(store.quads(None, None, node))
+    neighbours = {q[2] for q in quads if isinstance(q[2], URIRef)} | {
+        q[0] for q in quads if isinstance(q[0], URIRef)
+    }
+    neighbours.discard(node)
+    for other in sorted(neighbours, key=str):
+        for prop in LABELS:
+            quads.extend(store.quads(other, prop, None))
+    return quads
+
+
+def serialize(quads: Iterable[Quad], media_type: str) -> bytes:
+    """Quads in ``media_type``: quad formats keep the graphs, triple formats merge them."""
+    rdflib_format = RDF_TYPES[media_type][1]
+    if media_type in QUAD_TYPES:
+        dataset = Dataset()
+        bind_prefixes(dataset)
+        for s, p, o, g in quads:
+            dataset.graph(URIRef(g)).add((s, p, o))
+        return dataset.serialize(format=rdflib_format, encoding="utf-8")
+    graph = Graph()
+    bind_prefixes(graph)
+    for s, p, o, _ in quads:
+        graph.add((s, p, o))
+    if rdflib_format == "json-ld":
+        return graph.serialize(
+            format="json-ld", context=PREFIXES, auto_compact=True, encoding="utf-8"
+        )
+    return graph.serialize(format=rdflib_format, encoding="utf-8")
+
+
+def rdf_response(quads: Iterable[Quad], media_type: str) -> Response:
+    """An RDF answer, UTF-8 said explicitly for the line and Turtle formats."""
+    charset = (
+        "" if media_type in ("application/ld+json", "application/rdf+xml") else "; charset=utf-8"
+    )
+    return Response(serialize(quads, media_type), content_type=media_type + charset)

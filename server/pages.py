@@ -1,0 +1,340 @@
+"""Blueprint ``pages``: the query UI and the linked-data pages (issue #6).
+
+Every ``https://w3id.org/cahr/{path}`` IRI of the graph answers at ``/{path}``:
+``/id/<slug>`` (things), ``/source/<slug>`` (articles), ``/graph/<slug>``
+(named graphs) and ``/ontology`` (terms, by fragment), each as HTML or RDF by
+content negotiation (:mod:`cahr.server.linked`). Views only choose, gather and
+render: what a page shows is computed in ``describe``, ``articles``,
+``timeline`` and ``explain``, from the store of the build being served.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from flask import Blueprint, Response, abort, render_template, send_file, url_for
+from rdflib import URIRef
+from rdflib.namespace import OWL
+
+from cahr.build.docs import DIAGRAM_NAME, HTML_NAME
+from cahr.build.examples import EXAMPLES_NAME
+from cahr.iris import BASE, GRAPH, ID, INFERRED_GRAPH, ONTOLOGY, ONTOLOGY_GRAPH, PREFIXES, SOURCE
+from cahr.server import linked
+from cahr.server.articles import KINDS as ARTICLE_KINDS
+from cahr.server.articles import contributions, heading_of
+from cahr.server.describe import Describer, show
+from cahr.server.index import Index, get_index
+from cahr.server.present import local_name
+from cahr.server.state import get_served, get_store
+from cahr.server.timeline import timeline
+
+bp = Blueprint(
+    "pages",
+    __name__,
+    template_folder="templates",
+    static_folder="static",
+    static_url_path="/assets",
+)
+
+YASGUI_FILES = ("yasgui.min.js", "yasgui.min.css")
+
+# The first tab: a query whose answers are resources, so that every cell links to a page
+# (the competency questions answer with labels, which YASGUI cannot link).
+START_HERE: dict[str, str] = {
+    "file": "",
+    "name": "start here",
+    "question": "Which statements does the graph hold, who made them, when, and which article "
+    "reports each? (Click any result to open its page, with the article's words.)",
+    "why": "a first look: every answer is a resource with its own page",
+    "query": """# Start here: every statement, its speaker, its date and the article that reports it.
+# Each result is a link: open one to see its facts, the articles and their words.
+PREFIX cahr: <https://w3id.org/cahr/ontology#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+
+SELECT ?statement ?speaker ?date ?article
+WHERE {
+  GRAPH ?g {
+    ?statement a cahr:Statement ;
+               cahr:speaker ?speaker ;
+               cahr:mentionedIn ?article .
+    OPTIONAL { ?statement cahr:date ?date }
+  }
+}
+ORDER BY ?date ?statement
+""",
+}
+
+
+def _index() -> Index:
+    return get_index(get_store())
+
+
+@bp.app_context_processor
+def _helpers() -> dict[str, Any]:
+    """Functions every template may use to show terms."""
+    return {
+        "term": lambda node: show(_index(), URIRef(node) if type(node) is str else node),
+        "article_of": lambda graph: _index().articles.get(graph),
+    }
+
+
+# -- the query UI ------------------------------------------------------------------------
+
+
+@bp.route("/")
+def home() -> str:
+    """The query UI: YASGUI with the competency questions as example tabs."""
+    served = get_served()
+    index = _index()
+    examples = [START_HERE, *_examples(served.dist)]
+    config = {
+        "endpoint": url_for("sparql.sparql"),
+        "base": BASE,
+        "prefixes": PREFIXES,
+        "examples": examples,
+    }
+    return render_template(
+        # "</" escaped: the JSON sits in a <script> element, where "</script>" would end it.
+        "home.html",
+        config=json.dumps(config, ensure_ascii=False).replace("</", "<\\/"),
+        examples=examples,
+        articles=sorted(index.articles.values(), key=_article_order),
+        manifest=served.manifest,
+        yasgui=_yasgui_dir() is not None,
+    )
+
+
+def _examples(dist: Path) -> list[dict[str, Any]]:
+    """The competency questions of this build (``competency.json``); none is fine."""
+    path = dist / EXAMPLES_NAME
+    if not path.is_file():
+        return []
+    found: list[dict[str, Any]] = json.loads(path.read_text(encoding="utf-8"))
+    return found
+
+
+def _yasgui_dir() -> Path | None:
+    """Where ``make assets`` (npm ci) put YASGUI's built files, or None if it has not run.
+
+    ``node_modules/`` sits at the root of the checkout the server runs from (the
+    project is installed in editable mode, as the Makefile does).
+    """
+    folder = Path(bp.root_path).parent / "node_modules" / "@zazuko" / "yasgui" / "build"
+    return folder if all((folder / name).is_file() for name in YASGUI_FILES) else None
+
+
+@bp.route("/vendor/yasgui/<name>")
+def yasgui_asset(name: str) -> Response:
+    """YASGUI's script and style, from the npm package: served by us, never by a CDN.
+
+    :raise 404: not one of the two files, or ``make assets`` has not run.
+    """
+    folder = _yasgui_dir()
+    if name not in YASGUI_FILES or folder is None:
+        abort(404, description="YASGUI is not installed: run `make assets` (npm ci)")
+    return send_file(folder / name, max_age=3600)
+
+
+# -- resources: /id, /source ----------------------------------------------------------------
+
+
+@bp.route("/id/")
+def entities() -> str:
+    """Every described resource, grouped by kind: a way in for browsing."""
+    index = _index()
+    groups: dict[str, list[tuple[str, str]]] = {}
+    for iri in index.types:
+        if iri.startswith(str(ID)):
+            groups.setdefault(heading_of(index, iri), []).append((iri, index.label(iri)))
+    order = [h for _, h in ARTICLE_KINDS] + ["Other"]
+    listed = [(h, sorted(groups[h], key=lambda x: x[1].lower())) for h in order if h in groups]
+    return render_template(
+        "entities.html", groups=listed, total=sum(len(items) for _, items in listed)
+    )
+
+
+@bp.route("/id/<name>")
+def entity(name: str) -> Response:
+    """A thing: its page, or its RDF (Turtle, N-Triples, JSON-LD, RDF/XML, TriG, N-Quads).
+
+    :raise 404: the graph does not mention ``https://w3id.org/cahr/id/<name>``.
+    :raise 406: no acceptable representation.
+    """
+    slug, ext = linked.split_suffix(name)
+    return _resource(str(ID[slug]), f"/id/{slug}", ext)
+
+
+@bp.route("/source/<name>")
+def source(name: str) -> Response:
+    """An article: what it is, and everything its named graph contributed.
+
+    :raise 404: no such article.
+    """
+    slug, ext = linked.split_suffix(name)
+    return _resource(str(SOURCE[slug]), f"/source/{slug}", ext)
+
+
+def _resource(iri: str, path: str, ext: str | None) -> Response:
+    choice = linked.choose(ext)
+    store = get_store()
+    if not choice.is_html:
+        quads = linked.neighbourhood(store, iri)
+        if not quads:
+            abort(404, description=f"the graph says nothing about <{iri}>")
+        return linked.decorate(linked.rdf_response(quads, choice.media_type), path, choice)
+    index = get_index(store)
+    description = Describer(store, index).describe(iri)
+    if description is None:
+        abort(404, description=f"the graph says nothing about <{iri}>")
+    article = (
+        index.articles.get(str(GRAPH[local_name(iri)])) if iri.startswith(str(SOURCE)) else None
+    )
+    context: dict[str, Any] = {
+        "d": description,
+        "iri": iri,
+        "path": path,
+        "alternates": linked.alternates(path),
+        "article": article,
+    }
+    if article is not None:
+        context["groups"] = contributions(store, index, article)
+        context["timeline_count"] = len(timeline(store, index, article.graph).entries)
+    html = render_template("resource.html", **context)
+    return linked.decorate(Response(html, mimetype="text/html"), path, choice)
+
+
+# -- named graphs ----------------------------------------------------------------------
+
+
+@bp.route("/graph/<name>")
+def graph(name: str) -> Response:
+    """A named graph: a summary page, or all its triples as RDF.
+
+    :raise 404: no such graph.
+    """
+    slug, ext = linked.split_suffix(name)
+    iri, path = str(GRAPH[slug]), f"/graph/{slug}"
+    store = get_store()
+    if iri not in store.graphs():
+        abort(404, description=f"there is no named graph <{iri}>")
+    choice = linked.choose(ext)
+    quads = list(store.quads(graph=iri))
+    if not choice.is_html:
+        return linked.decorate(linked.rdf_response(quads, choice.media_type), path, choice)
+    index = get_index(store)
+    predicates: dict[str, int] = {}
+    subjects: dict[str, int] = {}
+    blank = set()
+    for s, p, _, _ in quads:
+        predicates[str(p)] = predicates.get(str(p), 0) + 1
+        if isinstance(s, URIRef):
+            subjects[str(s)] = subjects.get(str(s), 0) + 1
+        else:
+            blank.add(s)
+    html = render_template(
+        "graph.html",
+        iri=iri,
+        path=path,
+        slug=slug,
+        triples=len(quads),
+        article=index.articles.get(iri),
+        alternates=linked.alternates(path),
+        is_inferred=iri == str(INFERRED_GRAPH),
+        is_ontology=iri == str(ONTOLOGY_GRAPH),
+        predicates=sorted(predicates.items(), key=lambda kv: (-kv[1], kv[0])),
+        subjects=sorted(subjects.items(), key=lambda kv: (-kv[1], kv[0])),
+        blank=len(blank),
+    )
+    return linked.decorate(Response(html, mimetype="text/html"), path, choice)
+
+
+# -- the ontology ----------------------------------------------------------------------
+
+
+@bp.route("/ontology")
+@bp.route("/ontology.<ext>")
+@bp.route("/ontology/<version>")
+def ontology(ext: str | None = None, version: str | None = None) -> Response:
+    """The ontology: pyLODE's documentation for browsers, the OWL file for RDF clients.
+
+    ``/ontology/<version>`` is its owl:versionIRI and answers while it names this release.
+
+    :raise 404: an unknown version or extension.
+    """
+    served = get_served()
+    if version is not None:
+        current = _ontology_version()
+        stem, suffix = (version, None) if version == current else linked.split_suffix(version)
+        if stem != current:
+            abort(
+                404, description=f"this server holds version {current} of the ontology, not {stem}"
+            )
+        ext = suffix
+    elif ext is not None and ext not in linked.EXTENSIONS:
+        abort(404, description=f"no representation with the extension .{ext}")
+    path = "/ontology"
+    choice = linked.choose(ext)
+    if not choice.is_html:
+        quads = list(get_store().quads(graph=str(ONTOLOGY_GRAPH)))
+        return linked.decorate(linked.rdf_response(quads, choice.media_type), path, choice)
+    page = served.dist / HTML_NAME
+    if not page.is_file():
+        abort(404, description="this build has no ontology documentation: rebuild with `kg build`")
+    response = Response(page.read_bytes(), mimetype="text/html")
+    return linked.decorate(response, path, choice)
+
+
+def _ontology_version() -> str:
+    """The last path segment of the ontology's owl:versionIRI (``0.1.0``)."""
+    index = _index()
+    version_iri = index.ontology.value(ONTOLOGY, OWL.versionIRI)
+    return local_name(str(version_iri)) if version_iri is not None else ""
+
+
+@bp.route("/ontology/diagram.svg")
+def ontology_diagram() -> Response:
+    """The class and property diagram drawn by Graphviz at build time.
+
+    :raise 404: Graphviz was missing when this build was made.
+    """
+    path = get_served().dist / DIAGRAM_NAME
+    if not path.is_file():
+        abort(
+            404,
+            description="this build has no diagram: Graphviz's dot was missing at build "
+            "time (install the Debian package graphviz and rebuild)",
+        )
+    return Response(path.read_bytes(), mimetype="image/svg+xml")
+
+
+# -- timelines ---------------------------------------------------------------------------
+
+
+@bp.route("/timeline")
+def timeline_page() -> str:
+    """Every dated event, document, statement and funding on one axis."""
+    store = get_store()
+    index = get_index(store)
+    return render_template("timeline.html", t=timeline(store, index), article=None)
+
+
+@bp.route("/source/<slug>/timeline")
+def article_timeline(slug: str) -> str:
+    """One article's dated facts on the same axis.
+
+    :raise 404: no such article.
+    """
+    store = get_store()
+    index = get_index(store)
+    article = index.article_by_slug(slug)
+    if article is None:
+        abort(404, description=f"there is no article <{SOURCE[slug]}>")
+    return render_template(
+        "timeline.html", t=timeline(store, index, article.graph), article=article
+    )
+
+
+def _article_order(article: Any) -> tuple[str, str]:
+    return (article.date.iso() if article.date else "", article.title)

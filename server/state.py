@@ -1,0 +1,154 @@
+"""The build being served: opened once per worker process, shared by every blueprint.
+
+Blueprints reach it through two helpers, never by opening dist/ themselves:
+
+- ``get_store()`` the read-only :class:`cahr.store.Store` (quads, graphs, small fixed
+  queries of the linked-data pages);
+- ``get_served()`` everything else about the build: ``build_id``, ``manifest``,
+  ``last_modified``, ``dist`` (the folder of *this* build's files, for /dumps/) and
+  ``runner`` (time-limited evaluation of queries that users send).
+
+Why a private copy of dist/: ``kg build`` swaps a new dist/ in while the server
+runs. Each worker copies the build it starts with into a temporary folder,
+checked against the manifest's SHA-256 sums, so that its store, the query
+processes it starts later (after a timeout kills one) and the files /dumps/
+serves all belong to one build, until a graceful reload (SIGHUP) starts
+workers on the new one.
+"""
+
+from __future__ import annotations
+
+import atexit
+import hashlib
+import json
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, current_app
+
+from cahr.build.export import MANIFEST, read_manifest
+from cahr.errors import InputError
+from cahr.server.runner import QueryRunner
+from cahr.store import Store, open_store
+
+EXTENSION = "cahr"
+COPY_ATTEMPTS = 3
+
+
+@dataclass
+class Served:
+    """One build, opened for serving."""
+
+    store: Store
+    manifest: dict[str, Any]
+    dist: Path
+    engine: str
+    runner: QueryRunner
+    max_rows: int
+    _closed: bool = field(default=False, repr=False)
+
+    @property
+    def build_id(self) -> str:
+        return str(self.manifest["build_id"])
+
+    @property
+    def last_modified(self) -> datetime:
+        """When the build was made: the Last-Modified of every response about it."""
+        return datetime.fromisoformat(self.manifest["built_at"])
+
+    def etag(self, variant: str) -> str:
+        """The (weak) entity tag of a representation of this build.
+
+        It starts with the build id, for people; the rest changes with the data
+        itself (the checksums of its files: the build id hashes the inputs and the
+        version, not the pipeline's code), with the media type (``variant``) and
+        with what else shapes an answer (engine, row cap), so that a cache never
+        mixes them.
+        """
+        files = self.manifest.get("files", {})
+        data = "|".join(f"{name}:{files[name]['sha256']}" for name in sorted(files))
+        key = f"{data}|{self.engine}|{self.max_rows}|{variant}".encode()
+        return f"{self.build_id}-{hashlib.sha256(key).hexdigest()[:10]}"
+
+    def close(self) -> None:
+        """Stop the query processes and remove the private copy of the build."""
+        if not self._closed:
+            self._closed = True
+            self.runner.close()
+            shutil.rmtree(self.dist, ignore_errors=True)
+
+
+def init_app(app: Flask, settings: dict[str, Any]) -> Served:
+    """Open the build named by ``settings["dist"]`` for ``app``.
+
+    :raises InputError: no build there, or an unknown engine.
+    """
+    source = Path(settings["dist"])
+    dist = snapshot(source)
+    try:
+        store = open_store(dist, settings["engine"])
+        runner = QueryRunner(
+            dist,
+            settings["engine"],
+            timeout=float(settings["query_timeout"]),
+            size=max(1, int(settings["threads"])),
+        )
+    except BaseException:
+        shutil.rmtree(dist, ignore_errors=True)
+        raise
+    served = Served(
+        store, read_manifest(dist), dist, settings["engine"], runner, int(settings["max_rows"])
+    )
+    atexit.register(served.close)
+    app.extensions[EXTENSION] = served
+    return served
+
+
+def get_served() -> Served:
+    """The build the current app serves."""
+    served: Served = current_app.extensions[EXTENSION]
+    return served
+
+
+def get_store() -> Store:
+    """The read-only store of the build the current app serves."""
+    return get_served().store
+
+
+def snapshot(dist: Path) -> Path:
+    """Copy the build in ``dist`` into a new temporary folder, verified against its manifest.
+
+    A copy that does not match the manifest's checksums means a new build was
+    swapped in meanwhile: it is thrown away and taken again.
+
+    :raises InputError: ``dist`` holds no build, or it kept changing.
+    """
+    if not (dist / MANIFEST).is_file():
+        raise InputError(f"{dist} holds no built dataset: run `kg build` first")
+    for _ in range(COPY_ATTEMPTS):
+        manifest = read_manifest(dist)
+        target = Path(tempfile.mkdtemp(prefix=f"cahr-serve-{manifest['build_id']}-"))
+        if _copy_verified(dist, target, manifest):
+            return target
+        shutil.rmtree(target, ignore_errors=True)
+    raise InputError(
+        f"{dist} changed while it was being read {COPY_ATTEMPTS} times: "
+        "is a build running? Start the server again when it is done"
+    )
+
+
+def _copy_verified(dist: Path, target: Path, manifest: dict[str, Any]) -> bool:
+    for name, meta in manifest.get("files", {}).items():
+        try:
+            data = (dist / name).read_bytes()
+        except FileNotFoundError:
+            return False
+        if hashlib.sha256(data).hexdigest() != meta["sha256"]:
+            return False
+        (target / name).write_bytes(data)
+    (target / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    return True

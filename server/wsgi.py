@@ -1,0 +1,63 @@
+"""gunicorn's side of ``kg serve``: the master, its options, and the app each worker makes.
+
+gunicorn runs in the ``kg serve`` process (a ``BaseApplication``, rather than
+exec'ing the ``gunicorn`` script, so that ``kg`` stays the one entry point).
+The master forks ``workers`` processes with ``threads`` threads each (the
+gthread worker: short requests pass a long query) and each worker calls
+``create_app``, which opens the build once. SIGHUP makes the master start
+workers on the current dist/ and stop the old ones gracefully.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from flask import Flask
+from gunicorn.app.base import BaseApplication
+
+
+def options(settings: dict[str, Any]) -> dict[str, Any]:
+    """gunicorn's configuration for our settings (the comments say why each value)."""
+    host = settings["host"]
+    return {
+        "bind": f"[{host}]:{settings['port']}" if ":" in host else f"{host}:{settings['port']}",
+        "workers": settings["workers"],
+        "threads": settings["threads"],
+        "worker_class": "gthread",
+        # A reload (SIGHUP) or a stop lets a running query end before its worker goes.
+        "graceful_timeout": math.ceil(float(settings["query_timeout"])) + 5,
+        # The app checks the URL length itself (414, setting max_request_bytes),
+        # so that a long GET query gets our error rather than gunicorn's 400.
+        "limit_request_line": 0,
+        # The app writes the access log (method, path, status, size, duration).
+        "accesslog": None,
+        "errorlog": "-",
+        # gunicorn 27 opens a control socket in $HOME by default: two servers would collide.
+        "control_socket_disable": True,
+        # Never preload: each worker opens the build, so a reload picks up a new one.
+        "preload_app": False,
+        "proc_name": "kg-serve",
+    }
+
+
+class Server(BaseApplication):  # type: ignore[misc]
+    """The gunicorn master of ``kg serve``."""
+
+    def __init__(self, settings: dict[str, Any]) -> None:
+        self.settings = settings
+        super().__init__()
+
+    def load_config(self) -> None:
+        for name, value in options(self.settings).items():
+            self.cfg.set(name, value)
+
+    def load(self) -> Flask:
+        from cahr.server import create_app
+
+        return create_app(self.settings)
+
+
+def serve_forever(settings: dict[str, Any]) -> None:
+    """Run the server until SIGINT or SIGTERM (gunicorn exits the process)."""
+    Server(settings).run()

@@ -1,0 +1,80 @@
+"""The query timeout really stops the evaluation (Flask's test client, both engines).
+
+Neither engine can cancel a query from Python, so the runner evaluates in a
+child process and kills it at the limit (``server/runner.py``). These tests
+check what that promises: a clear 503 naming the limit, the child gone, its
+CPU freed, and the next query answered. The real server's version, with
+concurrent requests, is in test_live.py.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from cahr.store import ENGINES
+from tests.server.conftest import served
+from tests.server.helpers import CARTESIAN, COUNT_ALL, alive, count_of, cpu_seconds, error_of
+
+
+def _cpu_used(pids: list[int], seconds: float) -> float:
+    before = cpu_seconds(pids)
+    time.sleep(seconds)
+    after = cpu_seconds(pids)
+    return sum(after[pid] - before[pid] for pid in after if pid in before)
+
+
+def _wait_idle(pids: list[int]) -> None:
+    deadline = time.monotonic() + 10
+    while _cpu_used(pids, 0.2) > 0.02:
+        assert time.monotonic() < deadline, "the query processes never went idle"
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_runaway_query_is_killed_and_its_cpu_freed(make_app, engine: str) -> None:  # type: ignore[no-untyped-def]
+    app = make_app(engine=engine, query_timeout=1)
+    client, runner = app.test_client(), served(app).runner
+    assert client.get("/sparql", query_string={"query": "ASK {}"}).status_code == 200
+    before = set(runner.pids())
+    _wait_idle(sorted(before))  # the spare child has loaded the build
+    with ThreadPoolExecutor(1) as pool:
+        started = time.monotonic()
+        heavy = pool.submit(client.post, "/sparql", data={"query": CARTESIAN})
+        time.sleep(0.3)
+        busy = _cpu_used(sorted(before), 0.5)
+        response = heavy.result()
+        elapsed = time.monotonic() - started
+    error = error_of(response, 503)
+    assert error["message"] == "the query ran longer than the limit of 1 s and was stopped"
+    assert (error["limit_seconds"], error["setting"]) == (1, "query_timeout")
+    assert 1 <= elapsed < 2.5
+    killed = before - set(runner.pids())
+    assert len(killed) == 1 and not alive(killed.pop())
+    assert busy >= 0.1  # the child burned CPU (up to a core) while the query ran...
+    assert _cpu_used(runner.pids(), 0.5) < min(0.05, busy / 2)  # ...and no process does now
+    assert (
+        count_of(client.get("/sparql", query_string={"query": COUNT_ALL}))
+        == served(app).manifest["union_triples"]
+    )
+
+
+def test_the_pool_replaces_killed_children(make_app) -> None:  # type: ignore[no-untyped-def]
+    app = make_app(query_timeout=0.5, threads=2)
+    client, runner = app.test_client(), served(app).runner
+    for _ in range(3):
+        error_of(client.post("/sparql", data={"query": CARTESIAN}), 503)
+        assert 1 <= len(runner.pids()) <= 2
+    assert client.get("/sparql", query_string={"query": "ASK {}"}).get_json()["boolean"] is True
+
+
+def test_a_child_killed_while_idle_is_replaced(make_app) -> None:  # type: ignore[no-untyped-def]
+    app = make_app()
+    client, runner = app.test_client(), served(app).runner
+    for pid in runner.pids():
+        os.kill(pid, signal.SIGKILL)
+    time.sleep(0.2)
+    assert client.get("/sparql", query_string={"query": "ASK {}"}).get_json()["boolean"] is True
