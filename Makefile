@@ -46,10 +46,15 @@ validate: install ## validate without writing dist/, and print the report
 growth: install ## growth curves at 1x, 10x, 100x the graph (long) -> benchmarks/GROWTH.md
 	$(BIN)/python -m benchmarks.growth $(GROWTH_ARGS)
 
+bench: build ## load benchmark: kg serve vs Oxigraph server vs rdflib-endpoint (~12 min) -> benchmarks/RESULTS.md
+	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
+	command -v wrk >/dev/null || apt-get install -y wrk
+	$(BIN)/python -m benchmarks.load $(BENCH_ARGS)
+
 clean: ## remove dist/ and caches (not the venv)
 	rm -rf dist .pytest_cache .ruff_cache
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 12
 
-.PHONY: install assets build run test lint validate growth clean help
+.PHONY: install assets build run test lint validate growth bench clean help

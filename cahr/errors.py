@@ -8,6 +8,7 @@
     │   └── QuerySyntaxError     a SPARQL query the engine cannot parse
     ├── QueryRefused             a query that is valid but not allowed here
     ├── QueryTimeout             a query that ran past its time limit
+    ├── StoreUnavailable         the remote store cannot be reached, or answered wrongly
     └── BuildFailed              exit 1: the graph does not conform
 """
 
@@ -68,6 +69,10 @@ class QueryTimeout(CahrError):
     def __init__(self, seconds: float) -> None:
         self.seconds = seconds
         super().__init__(f"the query ran longer than the limit of {seconds:g} s and was stopped")
+
+
+class StoreUnavailable(CahrError):
+    """The remote SPARQL store behind the endpoint could not answer (down, unreachable, broken)."""
 
 
 @dataclass

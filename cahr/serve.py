@@ -3,7 +3,8 @@
 The options are generated from the settings table (``cahr.server.settings``),
 so the command line, the ``CAHR_*`` variables and docs/settings.md name the
 same things. The library raises, the CLI reports: a missing build or a bad
-engine is an ``InputError`` before any server starts.
+engine is an ``InputError`` before any server starts, and so is a remote store
+(``--store URL``) that cannot be reached or holds another build.
 """
 
 from __future__ import annotations
@@ -35,6 +36,8 @@ def add_serve_command(commands: Any) -> None:
     )
     for setting in SETTINGS:
         default = "ROOT/dist" if setting.name == "dist" else setting.default
+        if default == "":
+            default = "none"
         serve.add_argument(
             f"--{setting.name.replace('_', '-')}",
             dest=setting.name,
@@ -49,7 +52,9 @@ def add_serve_command(commands: Any) -> None:
 def settings_from(args: argparse.Namespace) -> dict[str, Any]:
     """Defaults, then CAHR_* variables, then the options; dist/ resolved from --root.
 
-    :raises InputError: an unknown engine, or no build in dist.
+    :raises InputError: an unknown engine, no build in dist, a remote store that
+        holds another build.
+    :raises StoreUnavailable: the remote store (``--store``) cannot be reached.
     """
     from cahr.errors import InputError
     from cahr.layout import Layout
@@ -69,6 +74,10 @@ def settings_from(args: argparse.Namespace) -> dict[str, Any]:
         )
     if not (Path(settings["dist"]) / "manifest.json").is_file():
         raise InputError(f"{settings['dist']} holds no built dataset: run `kg build` first")
+    if settings["store"]:
+        from cahr.store.remote import RemoteStore
+
+        RemoteStore(settings["store"], Path(settings["dist"]), timeout=10).check()
     return settings
 
 

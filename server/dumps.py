@@ -7,6 +7,11 @@ VoID + DCAT description generated at build time (``cahr.build.void``), where
 RFC 8615 and the VoID note tell crawlers to look, in any RDF format or as a
 page. Files come from the server's private copy of the build (``state``), so
 the listing, the checksums and the bytes always belong to one build.
+
+The listing and the VoID description sit behind the response cache
+(``cache.cached_view``). The files themselves do not: they are sent from disk
+(the operating system's page cache keeps them) with Range support, and the
+largest of them would crowd every other answer out of a memory bound.
 """
 
 from __future__ import annotations
@@ -22,12 +27,14 @@ from rdflib.namespace import DCAT, RDF, VOID
 from cahr.build.publish import VOID_NAME
 from cahr.build.void import DATASET, DCAT_VERSION, VOID_DOC
 from cahr.server import linked
+from cahr.server.cache import cached_view
 from cahr.server.state import get_served
 
 bp = Blueprint("dumps", __name__, template_folder="templates")
 
 
 @bp.route("/dumps/")
+@cached_view()
 def listing() -> str:
     """Every file of the build, with size, media type and SHA-256."""
     served = get_served()
@@ -55,6 +62,7 @@ def dump(name: str) -> Response:
 
 @bp.route("/.well-known/void")
 @bp.route("/.well-known/void.<ext>")
+@cached_view(linked.OFFERS)
 def void(ext: str | None = None) -> Response:
     """The VoID and DCAT description, in the format the client asks for, or as a page.
 

@@ -7,7 +7,8 @@ Every error has one JSON shape, pinned by a test::
 
 and browsers (a client that prefers text/html) get the same fields as a page,
 ``templates/error.html``. Only what the client can fix becomes a 4xx: query,
-protocol and media-type errors; a timeout is 503; anything else is a bug, so
+protocol and media-type errors; a timeout is 503, and so is a remote store that
+cannot be reached (logged, with Retry-After); anything else is a bug, so
 it is logged with its traceback and answered 500, never disguised as a 4xx.
 """
 
@@ -19,10 +20,20 @@ from typing import Any
 from flask import Flask, Response, current_app, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from cahr.errors import CahrError, InputError, QueryRefused, QuerySyntaxError, QueryTimeout
+from cahr.errors import (
+    CahrError,
+    InputError,
+    QueryRefused,
+    QuerySyntaxError,
+    QueryTimeout,
+    StoreUnavailable,
+)
 from cahr.server.negotiation import negotiate
 
 log = logging.getLogger(__name__)
+
+# Seconds a client is asked to wait when the remote store is unavailable.
+RETRY_AFTER = 5
 
 # CahrError subclasses a client can cause: (class, status, title); the first match wins.
 CLIENT_ERRORS: list[tuple[type[CahrError], int, str]] = [
@@ -66,6 +77,17 @@ def _http_error(exc: HTTPException) -> Response:
 
 
 def _any_error(exc: Exception) -> Response:
+    if isinstance(exc, StoreUnavailable):
+        # The details name the store's address: for the log, not for the client.
+        log.error("%s %s: %s", request.method, request.path, exc)
+        response = error_response(
+            503,
+            "Store unavailable",
+            "the store that answers this endpoint's queries could not be reached; "
+            "try again shortly",
+        )
+        response.headers["Retry-After"] = str(RETRY_AFTER)
+        return response
     if isinstance(exc, CahrError):
         for cls, status, title in CLIENT_ERRORS:
             if isinstance(exc, cls):

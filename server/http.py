@@ -9,7 +9,9 @@ actually sent. ``/healthz`` lives here too: it belongs to no surface.
 Validators come from the build, not from the body: every answer of a route is
 fixed by the build, the URL and the negotiated media type, so a client's
 copy is current exactly when the build is the same (``Served.etag``). The
-/sparql view checks this before it runs a query (``not_modified``).
+/sparql view checks this before it runs a query (``not_modified``). These
+steps run alike on an answer from the response cache (``cache.py``), which
+keeps an answer's gzipped body beside it.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from flask import Flask, Response, current_app, g, jsonify, request
 from werkzeug.exceptions import RequestURITooLarge
 from werkzeug.http import parse_date, parse_etags, unquote_etag
 
+from cahr.server.cache import gzipped
 from cahr.server.errors import error_response
 from cahr.server.state import get_served
 
@@ -37,7 +40,7 @@ CACHE_MAX_AGE = 300
 PREFLIGHT_MAX_AGE = 86400
 # Read-only for every origin: no credentials, nothing that writes.
 CORS_METHODS = "GET, HEAD, POST, OPTIONS"
-CORS_EXPOSED = "ETag, Last-Modified, Link, Warning, X-CAHR-Rows, X-CAHR-Truncated"
+CORS_EXPOSED = "ETag, Last-Modified, Link, Warning, X-CAHR-Rows, X-CAHR-Truncated, X-CAHR-Cache"
 # Media types worth compressing (text formats, all our RDF and results formats).
 COMPRESSIBLE = (
     "text/",
@@ -63,7 +66,11 @@ def init_app(app: Flask) -> None:
 
 
 def healthz() -> Response:
-    """For load balancers: 200 with the build being served, never cached."""
+    """For load balancers: 200 with the build being served, never cached.
+
+    ``cache`` counts the hits and misses of the response cache of the worker
+    process that answers (each worker keeps its own).
+    """
     served = get_served()
     response = jsonify(
         status="ok",
@@ -71,6 +78,7 @@ def healthz() -> Response:
         engine=served.engine,
         triples=served.manifest.get("union_triples"),
         query_processes=len(served.runner.pids()),
+        cache=served.cache.stats(),
     )
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -182,8 +190,12 @@ def _gzip(response: Response) -> None:
         return
     body = response.get_data()
     if len(body) >= GZIP_MIN_BYTES:
-        response.set_data(gzip.compress(body, compresslevel=GZIP_LEVEL))
+        response.set_data(gzipped(body, _compress))
         response.headers["Content-Encoding"] = "gzip"
+
+
+def _compress(body: bytes) -> bytes:
+    return gzip.compress(body, compresslevel=GZIP_LEVEL, mtime=0)
 
 
 def _log(response: Response) -> None:

@@ -5,7 +5,9 @@ Every ``https://w3id.org/cahr/{path}`` IRI of the graph answers at ``/{path}``:
 (named graphs) and ``/ontology`` (terms, by fragment), each as HTML or RDF by
 content negotiation (:mod:`cahr.server.linked`). Views only choose, gather and
 render: what a page shows is computed in ``describe``, ``articles``,
-``timeline`` and ``explain``, from the store of the build being served.
+``timeline`` and ``explain``, from the store of the build being served. Every
+page is fixed by its URL and the negotiated type while a build is served, so
+each view sits behind the response cache (``cache.cached_view``).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from cahr.iris import BASE, GRAPH, ID, INFERRED_GRAPH, ONTOLOGY, ONTOLOGY_GRAPH,
 from cahr.server import linked
 from cahr.server.articles import KINDS as ARTICLE_KINDS
 from cahr.server.articles import contributions, heading_of
+from cahr.server.cache import cached_view
 from cahr.server.describe import Describer, show
 from cahr.server.index import Index, get_index
 from cahr.server.present import local_name
@@ -84,6 +87,7 @@ def _helpers() -> dict[str, Any]:
 
 
 @bp.route("/")
+@cached_view()
 def home() -> str:
     """The query UI: YASGUI with the competency questions as example tabs."""
     served = get_served()
@@ -141,6 +145,7 @@ def yasgui_asset(name: str) -> Response:
 
 
 @bp.route("/id/")
+@cached_view()
 def entities() -> str:
     """Every described resource, grouped by kind: a way in for browsing."""
     index = _index()
@@ -156,6 +161,7 @@ def entities() -> str:
 
 
 @bp.route("/id/<name>")
+@cached_view(linked.OFFERS)
 def entity(name: str) -> Response:
     """A thing: its page, or its RDF (Turtle, N-Triples, JSON-LD, RDF/XML, TriG, N-Quads).
 
@@ -167,6 +173,7 @@ def entity(name: str) -> Response:
 
 
 @bp.route("/source/<name>")
+@cached_view(linked.OFFERS)
 def source(name: str) -> Response:
     """An article: what it is, and everything its named graph contributed.
 
@@ -209,6 +216,7 @@ def _resource(iri: str, path: str, ext: str | None) -> Response:
 
 
 @bp.route("/graph/<name>")
+@cached_view(linked.OFFERS)
 def graph(name: str) -> Response:
     """A named graph: a summary page, or all its triples as RDF.
 
@@ -256,6 +264,7 @@ def graph(name: str) -> Response:
 @bp.route("/ontology")
 @bp.route("/ontology.<ext>")
 @bp.route("/ontology/<version>")
+@cached_view(linked.OFFERS)
 def ontology(ext: str | None = None, version: str | None = None) -> Response:
     """The ontology: pyLODE's documentation for browsers, the OWL file for RDF clients.
 
@@ -294,6 +303,7 @@ def _ontology_version() -> str:
 
 
 @bp.route("/ontology/diagram.svg")
+@cached_view()
 def ontology_diagram() -> Response:
     """The class and property diagram drawn by Graphviz at build time.
 
@@ -313,6 +323,7 @@ def ontology_diagram() -> Response:
 
 
 @bp.route("/timeline")
+@cached_view()
 def timeline_page() -> str:
     """Every dated event, document, statement and funding on one axis."""
     store = get_store()
@@ -321,6 +332,7 @@ def timeline_page() -> str:
 
 
 @bp.route("/source/<slug>/timeline")
+@cached_view()
 def article_timeline(slug: str) -> str:
     """One article's dated facts on the same axis.
 

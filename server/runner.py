@@ -34,7 +34,7 @@ from typing import Any
 import pyoxigraph as ox
 from werkzeug.exceptions import BadRequest, NotAcceptable
 
-from cahr.errors import CahrError, QueryRefused, QuerySyntaxError, QueryTimeout
+from cahr.errors import CahrError, QueryRefused, QuerySyntaxError, QueryTimeout, StoreUnavailable
 from cahr.formats import DEFAULT_RDF_TYPE, DEFAULT_RESULT_TYPE
 from cahr.query import syntax_error
 from cahr.results import Written, write
@@ -46,7 +46,7 @@ GRACE_SECONDS = 5
 # How long a new child may take to load the build before the worker gives up on it.
 STARTUP_SECONDS = 60
 # Imported once by the forkserver, so that children start with the engines loaded.
-PRELOAD = ["cahr.server.runner", "cahr.store.oxigraph", "cahr.store.reference"]
+PRELOAD = ["cahr.server.runner", "cahr.store.oxigraph", "cahr.store.reference", "cahr.store.remote"]
 
 
 @dataclass(frozen=True)
@@ -68,8 +68,11 @@ class Job:
 class QueryRunner:
     """A pool of child processes that answer queries within ``timeout`` seconds."""
 
-    def __init__(self, dist: Path, engine: str, *, timeout: float, size: int) -> None:
+    def __init__(
+        self, dist: Path, engine: str, *, timeout: float, size: int, remote: str = ""
+    ) -> None:
         self.dist, self.engine, self.timeout, self.size = Path(dist), engine, timeout, size
+        self.remote = remote  # a remote store's endpoint: children query it instead
         self._context = multiprocessing.get_context("forkserver")
         self._context.set_forkserver_preload(PRELOAD)
         self._cond = threading.Condition()
@@ -86,6 +89,7 @@ class QueryRunner:
         :raises QuerySyntaxError: the query does not parse.
         :raises QueryRefused: the engine refused it.
         :raises NotAcceptable: the result's kind has no acceptable media type.
+        :raises StoreUnavailable: the remote store could not answer.
         :raises BadRequest: the query nests too deeply for the engine.
         :raises RuntimeError: the engine failed (a bug: the worker answers 500).
         """
@@ -146,7 +150,7 @@ class QueryRunner:
             self._idle.append(self._start())
 
     def _start(self) -> _Child:
-        child = _Child(self._context, self.dist, self.engine, self.timeout)
+        child = _Child(self._context, self.dist, self.engine, self.timeout, self.remote)
         self._children.add(child)
         return child
 
@@ -154,11 +158,11 @@ class QueryRunner:
 class _Child:
     """One child process and the worker's end of its pipe."""
 
-    def __init__(self, context: Any, dist: Path, engine: str, timeout: float) -> None:
+    def __init__(self, context: Any, dist: Path, engine: str, timeout: float, remote: str) -> None:
         self.conn, child_end = context.Pipe()
         self.process = context.Process(
             target=_child_main,
-            args=(child_end, str(dist), engine, timeout),
+            args=(child_end, str(dist), engine, timeout, remote),
             name=f"kg-query-{engine}",
             daemon=True,
         )
@@ -210,6 +214,10 @@ def _unpack(reply: tuple[Any, ...], engine: str) -> Written:
         raise QueryRefused(reply[1])
     if kind == "too-complex":
         raise BadRequest(reply[1])
+    if kind == "timeout":
+        raise QueryTimeout(reply[1])
+    if kind == "unavailable":
+        raise StoreUnavailable(reply[1])
     if kind == "unacceptable":
         raise NotAcceptable(
             f"the query gave {reply[1]}, and the Accept header (or format "
@@ -218,14 +226,16 @@ def _unpack(reply: tuple[Any, ...], engine: str) -> Written:
     raise RuntimeError(f"the {engine} engine failed on a query:\n{reply[1]}")
 
 
-def _child_main(conn: Connection, dist: str, engine: str, timeout: float) -> None:
-    """The loop of a child: load the build, then answer jobs until the worker goes."""
+def _child_main(conn: Connection, dist: str, engine: str, timeout: float, remote: str) -> None:
+    """The loop of a child: load the build (or reach the remote store), then answer jobs
+    until the worker goes."""
     # Ctrl-C on `kg serve` reaches the whole process group: the worker decides
     # when a child ends (by closing the pipe, or killing it).
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGALRM, signal.SIG_DFL)
     try:
-        store = open_store(Path(dist), engine)
+        # A remote store waits a little past the limit: the worker, not the socket, decides.
+        store = open_store(Path(dist), engine, remote=remote, timeout=timeout + 1)
     except Exception:
         conn.send(("failed", traceback.format_exc()))
         return
@@ -264,6 +274,10 @@ def _answer(store: Store, parser: ox.Store, job: Job) -> tuple[Any, ...]:
         return ("ok", write(result, media_type, max_rows=job.max_rows))
     except QuerySyntaxError as exc:
         return ("syntax", exc.message, exc.line, exc.column)
+    except QueryTimeout as exc:
+        return ("timeout", exc.seconds)
+    except StoreUnavailable as exc:
+        return ("unavailable", str(exc))
     except RecursionError:
         # rdflib's algebra recurses once per nesting level (about 30 levels suffice).
         return ("too-complex", "the query nests too deeply for this engine: simplify it")

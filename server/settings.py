@@ -51,6 +51,18 @@ SETTINGS: list[Setting] = [
     Setting(
         "max_request_bytes", 1_000_000, "the largest request body accepted; larger ones get 413"
     ),
+    Setting(
+        "cache_mb",
+        64.0,
+        "megabytes of successful responses each worker keeps for the build it serves "
+        "(least recently used go first); 0 turns the cache off",
+    ),
+    Setting(
+        "store",
+        "",
+        "the query URL of a SPARQL 1.1 endpoint loaded from the same dist/ (a remote store, "
+        "instead of the embedded engine); empty: the embedded engine",
+    ),
 ]
 
 BY_NAME = {s.name: s for s in SETTINGS}

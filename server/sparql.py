@@ -11,12 +11,14 @@ service description (``description.py``).
 The work goes cheapest first: read the request (400, 403 for updates, 413),
 vet the query (``cahr.query.vet``: updates, SERVICE, graphs outside the
 dataset: 403), negotiate (406), answer a conditional GET from the build
-alone (304), and only then evaluate, in a child process that the time limit
-can kill (``runner.py``: 503).
+alone (304), answer from the cache (``cache.py``: the same query, dataset and
+media types answered before on this build), and only then evaluate, in a
+child process that the time limit can kill (``runner.py``: 503).
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 from flask import Blueprint, Response, request
@@ -26,6 +28,7 @@ from cahr.errors import QueryRefused
 from cahr.formats import RDF_TYPES, RESULT_TYPES, media_type_for
 from cahr.query import vet
 from cahr.results import Written
+from cahr.server.cache import normalise_query, respond
 from cahr.server.description import describe, serialize
 from cahr.server.http import not_modified
 from cahr.server.negotiation import negotiate
@@ -89,17 +92,24 @@ def sparql() -> Response:
     if cached is not None:
         return cached
     assert chosen is not None  # _current_copy raised 406 otherwise
-    written = served.runner.run(
-        Job(
-            operation.query,
-            tuple(operation.default_graphs),
-            tuple(operation.named_graphs),
-            result_type,
-            graph_type,
-            served.max_rows,
-        )
+    job = Job(
+        operation.query,
+        tuple(operation.default_graphs),
+        tuple(operation.named_graphs),
+        result_type,
+        graph_type,
+        served.max_rows,
     )
-    return _response(written, served.max_rows)
+    # Everything that decides the answer, besides the build (which respond adds).
+    parts = (
+        "sparql",
+        normalise_query(job.text),
+        json.dumps([job.default_graphs, job.named_graphs]),
+        result_type or "",
+        graph_type or "",
+        str(job.max_rows),
+    )
+    return respond(parts, lambda: _response(served.runner.run(job), served.max_rows))
 
 
 def _read_operation() -> Operation:
@@ -206,8 +216,12 @@ def _service_description() -> Response:
     if cached is not None:
         return cached
     assert media_type is not None  # _current_copy raised 406 otherwise
-    graph = describe(request.base_url, get_served())
-    return _response(Written(serialize(graph, media_type), media_type, len(graph)), None)
+
+    def make() -> Response:
+        graph = describe(request.base_url, get_served())
+        return _response(Written(serialize(graph, media_type), media_type, len(graph)), None)
+
+    return respond(("description", request.base_url, media_type), make)
 
 
 def _response(written: Written, max_rows: int | None) -> Response:

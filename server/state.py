@@ -5,8 +5,13 @@ Blueprints reach it through two helpers, never by opening dist/ themselves:
 - ``get_store()`` the read-only :class:`cahr.store.Store` (quads, graphs, small fixed
   queries of the linked-data pages);
 - ``get_served()`` everything else about the build: ``build_id``, ``manifest``,
-  ``last_modified``, ``dist`` (the folder of *this* build's files, for /dumps/) and
-  ``runner`` (time-limited evaluation of queries that users send).
+  ``last_modified``, ``dist`` (the folder of *this* build's files, for /dumps/),
+  ``runner`` (time-limited evaluation of queries that users send) and ``cache``
+  (the answers already given, ``cache.py``).
+
+With the setting ``store`` (a remote SPARQL endpoint, ``cahr.store.remote``)
+the store and the query processes send queries there; the endpoint is checked
+at start to hold this very build, and ``engine`` reads ``remote``.
 
 Why a private copy of dist/: ``kg build`` swaps a new dist/ in while the server
 runs. Each worker copies the build it starts with into a temporary folder,
@@ -32,11 +37,15 @@ from flask import Flask, current_app
 
 from cahr.build.export import MANIFEST, read_manifest
 from cahr.errors import InputError
+from cahr.server.cache import ResponseCache
 from cahr.server.runner import QueryRunner
 from cahr.store import Store, open_store
+from cahr.store.remote import RemoteStore
 
 EXTENSION = "cahr"
 COPY_ATTEMPTS = 3
+REMOTE = "remote"
+MEGABYTE = 1 << 20
 
 
 @dataclass
@@ -49,7 +58,9 @@ class Served:
     engine: str
     runner: QueryRunner
     max_rows: int
+    cache: ResponseCache = field(default_factory=lambda: ResponseCache(0))
     _closed: bool = field(default=False, repr=False)
+    _etags: dict[str, str] = field(default_factory=dict, repr=False)
 
     @property
     def build_id(self) -> str:
@@ -67,12 +78,15 @@ class Served:
         itself (the checksums of its files: the build id hashes the inputs and the
         version, not the pipeline's code), with the media type (``variant``) and
         with what else shapes an answer (engine, row cap), so that a cache never
-        mixes them.
+        mixes them. Computed once per variant.
         """
-        files = self.manifest.get("files", {})
-        data = "|".join(f"{name}:{files[name]['sha256']}" for name in sorted(files))
-        key = f"{data}|{self.engine}|{self.max_rows}|{variant}".encode()
-        return f"{self.build_id}-{hashlib.sha256(key).hexdigest()[:10]}"
+        tag = self._etags.get(variant)
+        if tag is None:
+            files = self.manifest.get("files", {})
+            data = "|".join(f"{name}:{files[name]['sha256']}" for name in sorted(files))
+            key = f"{data}|{self.engine}|{self.max_rows}|{variant}".encode()
+            tag = self._etags[variant] = f"{self.build_id}-{hashlib.sha256(key).hexdigest()[:10]}"
+        return tag
 
     def close(self) -> None:
         """Stop the query processes and remove the private copy of the build."""
@@ -85,23 +99,36 @@ class Served:
 def init_app(app: Flask, settings: dict[str, Any]) -> Served:
     """Open the build named by ``settings["dist"]`` for ``app``.
 
-    :raises InputError: no build there, or an unknown engine.
+    :raises InputError: no build there, an unknown engine, a remote store that
+        holds other data.
+    :raises StoreUnavailable: the remote store cannot be reached.
     """
     source = Path(settings["dist"])
     dist = snapshot(source)
+    remote = str(settings.get("store") or "")
+    timeout = float(settings["query_timeout"])
     try:
-        store = open_store(dist, settings["engine"])
+        store = open_store(dist, settings["engine"], remote=remote, timeout=timeout)
+        if isinstance(store, RemoteStore):
+            store.check()
         runner = QueryRunner(
             dist,
             settings["engine"],
-            timeout=float(settings["query_timeout"]),
+            timeout=timeout,
             size=max(1, int(settings["threads"])),
+            remote=remote,
         )
     except BaseException:
         shutil.rmtree(dist, ignore_errors=True)
         raise
     served = Served(
-        store, read_manifest(dist), dist, settings["engine"], runner, int(settings["max_rows"])
+        store,
+        read_manifest(dist),
+        dist,
+        REMOTE if remote else settings["engine"],
+        runner,
+        int(settings["max_rows"]),
+        ResponseCache(int(float(settings["cache_mb"]) * MEGABYTE)),
     )
     atexit.register(served.close)
     app.extensions[EXTENSION] = served

@@ -1,7 +1,9 @@
 """Stores: the interface (``base``) and its backends.
 
 ``open_store(dist, engine)`` is the one way callers get a store, so that the
-server, ``kg query`` and the tests share one loader.
+server, ``kg query`` and the tests share one loader. ``open_store(dist,
+remote=URL)`` opens a remote SPARQL endpoint loaded from the same build
+(``kg serve --store URL``) instead of an embedded engine.
 """
 
 from __future__ import annotations
@@ -16,11 +18,20 @@ ENGINES = ("oxigraph", "rdflib")
 __all__ = ["ENGINES", "Boolean", "QueryResult", "Solutions", "Store", "Triples", "open_store"]
 
 
-def open_store(dist: Path, engine: str = "oxigraph") -> Store:
-    """Open the dataset built in ``dist`` with the named engine.
+def open_store(
+    dist: Path, engine: str = "oxigraph", *, remote: str = "", timeout: float = 30.0
+) -> Store:
+    """Open the dataset built in ``dist`` with the named engine, or at the endpoint ``remote``.
 
-    :raises InputError: unknown engine, or no build in ``dist``.
+    :param remote: the query URL of a SPARQL endpoint holding this build; when
+        given, ``engine`` is not used and only the manifest of ``dist`` is read.
+    :param timeout: seconds the remote store waits for its endpoint.
+    :raises InputError: unknown engine, no build in ``dist``, a URL that is not http(s).
     """
+    if remote:
+        from cahr.store.remote import RemoteStore
+
+        return RemoteStore(remote, dist, timeout=timeout)
     if engine == "oxigraph":
         from cahr.store.oxigraph import OxigraphStore
 

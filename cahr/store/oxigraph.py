@@ -93,8 +93,8 @@ class OxigraphStore:
             return Boolean(bool(result))
         if isinstance(result, ox.QuerySolutions):
             variables = [v.value for v in result.variables]
-            return Solutions(variables, _rows(result, len(variables)))
-        return Triples(_triples(result))
+            return Solutions(variables, rows_of(result, len(variables)))
+        return Triples(triples_of(result))
 
     def quads(
         self,
@@ -121,11 +121,13 @@ class OxigraphStore:
             )
 
 
-def _rows(solutions: ox.QuerySolutions, width: int) -> Iterator[Row]:
+def rows_of(solutions: ox.QuerySolutions, width: int) -> Iterator[Row]:
+    """The rows of pyoxigraph solutions (a query's, or parsed results), as rdflib terms."""
     for solution in solutions:
         yield tuple(None if solution[i] is None else to_rdflib(solution[i]) for i in range(width))
 
 
-def _triples(triples: ox.QueryTriples) -> Iterator[Triple]:
+def triples_of(triples: Iterable[ox.Triple | ox.Quad]) -> Iterator[Triple]:
+    """Triples from pyoxigraph (a query's, or parsed N-Triples), as rdflib terms."""
     for t in triples:
         yield to_rdflib(t.subject), to_rdflib(t.predicate), to_rdflib(t.object)

@@ -9,6 +9,7 @@ and offline.
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -85,11 +86,13 @@ def browser() -> Iterator[Any]:
 
 
 def save_screenshot(page: Any, name: str) -> Path:
-    """The whole page as a PNG in tests/artifacts/ (git-ignored), and what a screen shows of it
-    (the viewport) in docs/img/, for the README."""
+    """The whole page as a PNG in tests/artifacts/ (git-ignored); with
+    CAHR_UPDATE_SCREENSHOTS=1 also what a screen shows of it (the viewport) in
+    docs/img/, for the README. A plain test run never rewrites tracked files."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    DOCS_IMG.mkdir(parents=True, exist_ok=True)
     path = ARTIFACTS / name
     page.screenshot(path=str(path), full_page=True)
-    page.screenshot(path=str(DOCS_IMG / name), full_page=False)
+    if os.environ.get("CAHR_UPDATE_SCREENSHOTS") == "1":
+        DOCS_IMG.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(DOCS_IMG / name), full_page=False)
     return path

@@ -1,12 +1,13 @@
-"""Fixtures of the server tests: apps on both engines, the real ``kg serve``, a loopback listener.
+"""Fixtures of the server tests: apps on every store, the real ``kg serve``, a loopback listener.
 
 ``app`` / ``client`` run the protocol in-process (Flask's test client), once
-per engine. ``live_server`` starts the real ``kg serve`` as a subprocess on a
-port the OS picks (``--port 0``; the port is read from gunicorn's
-"Listening at" line, so no other process can take it meanwhile), polls
-/healthz, checks the process is alive, and stops it at the end. Its query
-timeout is 2 s, so that the timeout test is quick; every other query it gets
-takes milliseconds.
+per engine and once on a remote store (a real Oxigraph server loaded from the
+build, ``tests/remote/oxigraph.py``). ``live_server`` starts the real
+``kg serve`` as a subprocess on a port the OS picks (``--port 0``; the port is
+read from gunicorn's "Listening at" line, so no other process can take it
+meanwhile), polls /healthz, checks the process is alive, and stops it at the
+end. Its query timeout is 2 s, so that the timeout test is quick; every other
+query it gets takes milliseconds.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from flask.testing import FlaskClient
 from cahr.server import create_app
 from cahr.server.state import Served
 from cahr.store import ENGINES
+from tests.remote.oxigraph import oxigraph_endpoint  # noqa: F401 (a fixture: app on "remote")
 
 LIVE_TIMEOUT = 2
 KG = Path(sys.executable).with_name("kg")
@@ -43,10 +45,15 @@ def served(app: Flask) -> Served:
     return result
 
 
-@pytest.fixture(scope="session", params=ENGINES)
+@pytest.fixture(scope="session", params=[*ENGINES, "remote"])
 def app(request: pytest.FixtureRequest, dist: Path) -> Iterator[Flask]:
-    """The app with default settings, on each engine in turn."""
-    made = create_app({"dist": str(dist), "engine": request.param})
+    """The app with default settings, on each engine in turn, then on the remote store."""
+    if request.param == "remote":
+        made = create_app(
+            {"dist": str(dist), "store": request.getfixturevalue("oxigraph_endpoint")}
+        )
+    else:
+        made = create_app({"dist": str(dist), "engine": request.param})
     yield made
     served(made).close()
 

@@ -1,0 +1,273 @@
+"""A remote store: an existing SPARQL 1.1 endpoint (Oxigraph server, Fuseki, ...) loaded from dist/.
+
+For a graph larger than one process should hold, ``kg serve --store URL`` keeps
+everything of ours in front (vetting, limits, negotiation, cache, pages) and
+sends only the vetted queries to the endpoint at ``URL``, by the SPARQL 1.1
+Protocol (POST ``application/sparql-query``; the dataset as ``default-graph-uri``
+/ ``named-graph-uri``). Results come back as SPARQL JSON or N-Triples and are
+parsed by pyoxigraph into the same rdflib terms the embedded store gives.
+
+The endpoint must have been loaded from the same build: ``dataset.nq`` for the
+named graphs and ``union.nt`` into its default graph (the deduplicated union;
+an engine's "union default graph" option may repeat triples, see BRIEF,
+"Known pitfalls", and docs/deploy.md). The build id, the graph list and the
+sizes come from the local ``dist/manifest.json``; :meth:`RemoteStore.check`
+compares the endpoint's counts with them, so a server never answers for one
+build with another build's data.
+
+Errors: the endpoint's 400 is a :class:`QuerySyntaxError`, a read that passes
+the time limit a :class:`QueryTimeout`, anything else (refused connection,
+5xx, a body that does not parse) a :class:`StoreUnavailable` (503 at the HTTP
+layer). Blank nodes cannot be named in a query: a pattern with a blank node is
+asked with a variable and filtered here, which needs the endpoint to keep the
+labels of its blank nodes from one query to the next (Oxigraph and Jena do).
+"""
+
+from __future__ import annotations
+
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from http.client import HTTPException, HTTPResponse
+from pathlib import Path
+from typing import Any
+
+import pyoxigraph as ox
+from rdflib import BNode
+from rdflib.term import Node
+
+from cahr.build.export import MANIFEST, read_manifest
+from cahr.errors import InputError, QueryRefused, QuerySyntaxError, QueryTimeout, StoreUnavailable
+from cahr.query import UPDATE_FORMS, analyse, syntax_error
+from cahr.store.base import Boolean, QueryResult, Solutions, Triples
+from cahr.store.oxigraph import rows_of, to_oxigraph, triples_of
+
+RESULTS_JSON = "application/sparql-results+json"
+N_TRIPLES = "application/n-triples"
+# SELECT and ASK answer in SPARQL JSON, CONSTRUCT and DESCRIBE in N-Triples: one
+# Accept header serves every form, and the Content-Type says which one came back.
+ACCEPT = f"{RESULTS_JSON}, {N_TRIPLES};q=0.9"
+# How much of an error body goes into a message.
+ERROR_CHARS = 500
+POSITIONS = ("s", "p", "o")
+
+
+class RemoteStore:
+    """A SPARQL 1.1 endpoint holding the build in ``dist``, queried over HTTP.
+
+    :param endpoint: the query URL (``http://127.0.0.1:7878/query`` for Oxigraph
+        server, ``http://host:3030/cahr/query`` for Fuseki).
+    :param dist: the build the endpoint was loaded from (only its manifest is read).
+    :param timeout: seconds to wait for the endpoint (to connect, and between bytes).
+    :raises InputError: no build in ``dist``, or not an http(s) URL.
+    """
+
+    def __init__(self, endpoint: str, dist: Path, *, timeout: float = 30.0) -> None:
+        dist = Path(dist)
+        if not (dist / MANIFEST).is_file():
+            raise InputError(f"{dist} holds no built dataset: run `kg build` first")
+        if urllib.parse.urlsplit(endpoint).scheme not in ("http", "https"):
+            raise InputError(f"the remote store {endpoint!r} is not an http(s) URL")
+        self.endpoint, self.timeout = endpoint, timeout
+        self._manifest: dict[str, Any] = read_manifest(dist)
+        self.build_id: str = self._manifest["build_id"]
+        self._graphs = sorted(self._manifest["graphs"])
+
+    def graphs(self) -> list[str]:
+        return list(self._graphs)
+
+    def __len__(self) -> int:
+        return sum(int(n) for n in self._manifest["graphs"].values())
+
+    def check(self) -> None:
+        """Make sure the endpoint answers and holds this build (its graphs and their sizes).
+
+        :raises InputError: the endpoint holds other data, or repeats triples in its
+            default graph (a union default graph instead of ``union.nt``).
+        :raises StoreUnavailable: it cannot be reached.
+        """
+        counts = self.query(
+            "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
+        )
+        assert isinstance(counts, Solutions)
+        found = {str(g): int(str(n)) for g, n in counts.rows}
+        expected = {g: int(n) for g, n in self._manifest["graphs"].items()}
+        if found != expected:
+            differ = sorted(
+                g for g in set(found) | set(expected) if found.get(g) != expected.get(g)
+            )
+            raise InputError(
+                f"the remote store {self.endpoint} does not hold build {self.build_id}: "
+                + "; ".join(
+                    f"<{g}> has {found.get(g, 0)} triples there, {expected.get(g, 0)} in the build"
+                    for g in differ[:5]
+                )
+                + ". Load this dist/ into it (docs/deploy.md)"
+            )
+        union = self.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
+        assert isinstance(union, Solutions)
+        [(size,)] = list(union.rows)
+        if int(str(size)) != int(self._manifest["union_triples"]):
+            raise InputError(
+                f"the default graph of the remote store {self.endpoint} holds {size} triples, "
+                f"the union of build {self.build_id} {self._manifest['union_triples']}: load "
+                "union.nt into its default graph rather than using a union-default-graph "
+                "option, which can repeat triples (docs/deploy.md)"
+            )
+
+    def query(
+        self,
+        text: str,
+        *,
+        default_graphs: Sequence[str] | None = None,
+        named_graphs: Sequence[str] | None = None,
+    ) -> QueryResult:
+        if analyse(text).form in UPDATE_FORMS:
+            raise QueryRefused("the remote store answers queries only, never updates")
+        params: list[tuple[str, str]] = []
+        if default_graphs is not None or named_graphs is not None:
+            # The protocol's parameters replace the whole dataset: a part left as None
+            # ("all of them") is spelled out. (The endpoint then merges the graphs for a
+            # default graph itself, which may repeat triples: the server always gives both.)
+            for name, graphs in (
+                ("default-graph-uri", default_graphs),
+                ("named-graph-uri", named_graphs),
+            ):
+                params += [(name, g) for g in (self._graphs if graphs is None else graphs)]
+        response = self._post(text, params)
+        media_type = response.headers.get_content_type()
+        if media_type == RESULTS_JSON:
+            parsed = self._guard(
+                lambda: ox.parse_query_results(response, ox.QueryResultsFormat.JSON)
+            )
+            if isinstance(parsed, ox.QueryBoolean):
+                response.close()
+                return Boolean(bool(parsed))
+            variables = [v.value for v in parsed.variables]
+            return Solutions(variables, self._streamed(rows_of(parsed, len(variables)), response))
+        if media_type == N_TRIPLES:
+            parsed = self._guard(lambda: ox.parse(response, ox.RdfFormat.N_TRIPLES))
+            return Triples(self._streamed(triples_of(parsed), response))
+        response.close()
+        raise StoreUnavailable(
+            f"the remote store {self.endpoint} answered in {media_type}, "
+            f"not in {RESULTS_JSON} or {N_TRIPLES}"
+        )
+
+    def quads(
+        self,
+        subject: Node | None = None,
+        predicate: Node | None = None,
+        obj: Node | None = None,
+        graph: str | None = None,
+    ) -> Iterable[tuple[Node, Node, Node, str]]:
+        given = (subject, predicate, obj)
+        pattern, filters = [], []
+        for name, term in zip(POSITIONS, given, strict=True):
+            if term is None or isinstance(term, BNode):
+                pattern.append(f"?{name}")
+                if isinstance(term, BNode):
+                    filters.append(f"FILTER(isBlank(?{name}))")
+            else:
+                pattern.append(str(to_oxigraph(term)))
+        where = "?g" if graph is None else str(ox.NamedNode(graph))
+        text = (
+            f"SELECT ?s ?p ?o ?g WHERE {{ GRAPH {where} {{ {' '.join(pattern)} }} "
+            f"{' '.join(filters)} }}"
+        )
+        result = self.query(text)
+        assert isinstance(result, Solutions)
+        for row in result.rows:
+            # A position given as a term comes back unbound, one given as a blank node
+            # comes back to be compared here.
+            s, p, o = (
+                term if found is None else found for found, term in zip(row[:3], given, strict=True)
+            )
+            if all(term is None or got == term for got, term in zip((s, p, o), given, strict=True)):
+                assert s is not None and p is not None and o is not None
+                yield s, p, o, graph if graph is not None else str(row[3])
+
+    def _post(self, text: str, params: list[tuple[str, str]]) -> HTTPResponse:
+        """POST the query (SPARQL 1.1 Protocol 2.1.3); the open response of a 200.
+
+        :raises QuerySyntaxError: the endpoint answered 400.
+        :raises QueryTimeout: it did not answer within the timeout.
+        :raises StoreUnavailable: it could not be reached, or failed.
+        """
+        url = self.endpoint
+        if params:
+            url += ("&" if "?" in url else "?") + urllib.parse.urlencode(params)
+        request = urllib.request.Request(
+            url,
+            data=text.encode("utf-8"),
+            method="POST",
+            headers={
+                "Content-Type": "application/sparql-query; charset=utf-8",
+                "Accept": ACCEPT,
+            },
+        )
+        try:
+            response: HTTPResponse = urllib.request.urlopen(request, timeout=self.timeout)  # noqa: S310
+        except urllib.error.HTTPError as exc:
+            body = _text(exc)
+            if exc.code == 400:
+                raise _syntax_error(body) from exc
+            raise StoreUnavailable(
+                f"the remote store {self.endpoint} answered {exc.code} {exc.reason}: {body}"
+            ) from exc
+        except TimeoutError as exc:
+            raise QueryTimeout(self.timeout) from exc
+        except (urllib.error.URLError, OSError, HTTPException) as exc:
+            reason = getattr(exc, "reason", exc)
+            if isinstance(reason, TimeoutError):
+                raise QueryTimeout(self.timeout) from exc
+            raise StoreUnavailable(
+                f"the remote store {self.endpoint} cannot be reached: {reason}"
+            ) from exc
+        return response
+
+    def _guard(self, parse: Callable[[], Any]) -> Any:
+        """Run a parser over the endpoint's body: a stalled body is a timeout, a broken one
+        a broken store."""
+        try:
+            return parse()
+        except TimeoutError as exc:
+            raise QueryTimeout(self.timeout) from exc
+        except (SyntaxError, ValueError, OSError, HTTPException) as exc:
+            raise StoreUnavailable(
+                f"the remote store {self.endpoint} sent an answer that does not parse: {exc}"
+            ) from exc
+
+    def _streamed(self, items: Iterator[Any], response: HTTPResponse) -> Iterator[Any]:
+        """The items as the body arrives; the connection closes when the consumer is done.
+
+        A consumer that stops early (the row cap) closes it too, so the endpoint
+        stops writing the rest.
+        """
+        try:
+            while True:
+                item = self._guard(lambda: next(items, _END))
+                if item is _END:
+                    return
+                yield item
+        finally:
+            response.close()
+
+
+def _text(exc: urllib.error.HTTPError) -> str:
+    try:
+        return exc.read(ERROR_CHARS * 4).decode("utf-8", "replace").strip()[:ERROR_CHARS]
+    except (OSError, HTTPException):
+        return ""
+    finally:
+        exc.close()
+
+
+def _syntax_error(body: str) -> QuerySyntaxError:
+    """Oxigraph's "error at 1:20: ..." keeps its position; another engine's text is kept whole."""
+    found = syntax_error(body)
+    return found if found.line is not None else QuerySyntaxError(body or "the query was refused")
+
+
+_END = object()

@@ -1,0 +1,245 @@
+"""A response cache for the immutable build: each worker keeps its successful answers.
+
+The data never changes while a worker serves it (a new build means new
+workers, ``state.py``), so an answer depends only on the request: for /sparql
+the query (normalised, see :func:`normalise_query`), the dataset parameters,
+the negotiated media types and the row cap; for pages and the dumps' listing
+the URL (path and query string), the host (the service description names it)
+and the negotiated media type. Each key also holds the build id.
+
+The cache sits in front of the views, behind everything else: the request is
+read, vetted and negotiated first (so a refused query is refused even if an
+identical text was answered before: it never was), and the ``after_request``
+steps (CORS, ETag/304, Cache-Control, gzip, access log) run on a hit as on a
+miss. Only 2xx answers are kept, never errors or timeouts. A hit also keeps
+the gzipped body, so it is compressed once.
+
+It is bounded by ``cache_mb`` (per worker process), evicting the least
+recently used answers; an answer larger than a quarter of the bound is not
+kept, so one large result cannot empty it. ``cache_mb = 0`` turns it off. The
+``X-CAHR-Cache`` header says ``hit``, ``miss`` or ``off``; /healthz counts them.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import re
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Response, g, make_response, request
+from flask.typing import ResponseReturnValue
+
+from cahr.server.negotiation import negotiate
+
+HEADER = "X-CAHR-Cache"
+# An answer larger than this share of the bound is not kept.
+LARGEST_SHARE = 4
+# Bytes counted per entry besides its body and headers (key, objects, list slots).
+ENTRY_OVERHEAD = 256
+# Headers computed again for every response, never stored.
+NOT_STORED = {"content-length", HEADER.lower()}
+_ENTRY = "cahr_cache_entry"
+
+
+@dataclass
+class Entry:
+    """A kept answer: status, headers and body as the view made them."""
+
+    status: int
+    headers: list[tuple[str, str]]
+    body: bytes
+    gzipped: bytes | None = None
+    key: bytes = b""  # set when kept
+
+    @property
+    def size(self) -> int:
+        headers = sum(len(k) + len(v) for k, v in self.headers)
+        return ENTRY_OVERHEAD + headers + len(self.body) + len(self.gzipped or b"")
+
+    @classmethod
+    def of(cls, response: Response) -> Entry:
+        headers = [(k, v) for k, v in response.headers if k.lower() not in NOT_STORED]
+        return cls(response.status_code, headers, response.get_data())
+
+    def response(self) -> Response:
+        return Response(self.body, status=self.status, headers=self.headers)
+
+
+class ResponseCache:
+    """Answers by key, least recently used first out, bounded in bytes; thread-safe."""
+
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max(0, int(max_bytes))
+        self._entries: OrderedDict[bytes, Entry] = OrderedDict()
+        self._lock = threading.Lock()
+        self.bytes = self.hits = self.misses = self.evictions = 0
+
+    @property
+    def enabled(self) -> bool:
+        return self.max_bytes > 0
+
+    @staticmethod
+    def key(*parts: str) -> bytes:
+        """A fixed-size key for the parts of a request that decide its answer."""
+        digest = hashlib.sha256()
+        for part in parts:
+            data = part.encode("utf-8", "surrogatepass")
+            digest.update(len(data).to_bytes(8, "big") + data)
+        return digest.digest()
+
+    def get(self, key: bytes) -> Entry | None:
+        """The kept answer (now the most recently used), counted as a hit or a miss."""
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is None:
+                self.misses += 1
+                return None
+            self._entries.move_to_end(key)
+            self.hits += 1
+            return entry
+
+    def put(self, key: bytes, entry: Entry) -> bool:
+        """Keep ``entry``, evicting the least recently used; False if it is too large."""
+        size = entry.size
+        if size > self.max_bytes // LARGEST_SHARE:
+            return False
+        with self._lock:
+            old = self._entries.pop(key, None)
+            if old is not None:
+                self.bytes -= old.size
+            entry.key = key
+            self._entries[key] = entry
+            self.bytes += size
+            self._evict()
+        return True
+
+    def add_gzipped(self, entry: Entry, gzipped: bytes) -> None:
+        """Keep the gzipped body of a kept answer beside it (counted in the bound)."""
+        with self._lock:
+            if entry.gzipped is not None:
+                return
+            kept = self._entries.get(entry.key) is entry
+            entry.gzipped = gzipped
+            if kept:
+                self.bytes += len(gzipped)
+                self._evict()
+
+    def stats(self) -> dict[str, int]:
+        with self._lock:
+            return {
+                "hits": self.hits,
+                "misses": self.misses,
+                "entries": len(self._entries),
+                "bytes": self.bytes,
+                "max_bytes": self.max_bytes,
+                "evictions": self.evictions,
+            }
+
+    def _evict(self) -> None:
+        """Drop the least recently used answers until the bound holds (lock held)."""
+        while self.bytes > self.max_bytes and self._entries:
+            _, dropped = self._entries.popitem(last=False)
+            self.bytes -= dropped.size
+            self.evictions += 1
+
+
+def respond(parts: Sequence[str], make: Callable[[], ResponseReturnValue]) -> Response:
+    """The kept answer for the request ``parts`` describe (a hit), or ``make()``'s (a miss).
+
+    ``make()``'s answer is kept when it is a 2xx with its body in memory; an
+    exception (any error) passes through and nothing is kept.
+    """
+    from cahr.server.state import get_served  # state imports this module
+
+    served = get_served()
+    cache: ResponseCache = served.cache
+    if not cache.enabled:
+        response = make_response(make())
+        response.headers[HEADER] = "off"
+        return response
+    key = cache.key(served.build_id, *parts)
+    entry = cache.get(key)
+    if entry is not None:
+        response = entry.response()
+        setattr(g, _ENTRY, entry)
+        response.headers[HEADER] = "hit"
+        return response
+    response = make_response(make())
+    if (
+        200 <= response.status_code < 300
+        and not response.direct_passthrough
+        and not response.is_streamed
+    ):
+        entry = Entry.of(response)
+        if cache.put(key, entry):
+            setattr(g, _ENTRY, entry)
+    response.headers[HEADER] = "miss"
+    return response
+
+
+def gzipped(body: bytes, compress: Callable[[bytes], bytes]) -> bytes:
+    """``compress(body)``, done once per kept answer: later hits reuse it."""
+    entry: Entry | None = g.get(_ENTRY)
+    if entry is None or len(entry.body) != len(body) or entry.body != body:
+        return compress(body)
+    if entry.gzipped is None:
+        from cahr.server.state import get_served  # state imports this module
+
+        get_served().cache.add_gzipped(entry, compress(body))
+    assert entry.gzipped is not None
+    return entry.gzipped
+
+
+def cached_view(offers: Sequence[str] | None = None) -> Callable[[Any], Any]:
+    """Put the cache in front of a GET view whose answer depends on its URL alone.
+
+    :param offers: the media types the view negotiates among (by Accept), if any:
+        the one the client prefers is part of the key.
+    """
+
+    def decorate(view: Callable[..., ResponseReturnValue]) -> Callable[..., Response]:
+        @functools.wraps(view)
+        def cached(*args: Any, **kwargs: Any) -> Response:
+            chosen = negotiate(request.headers.get("Accept"), offers) if offers else None
+            parts = (
+                "page",
+                request.host_url,
+                request.path,
+                request.query_string.decode("latin-1"),
+                chosen or "",
+            )
+            return respond(parts, lambda: view(*args, **kwargs))
+
+        return cached
+
+    return decorate
+
+
+# A run of SPARQL whitespace (never other Unicode spaces) holding a line break.
+_LINE_BREAKS = re.compile(r"[ \t]*[\r\n][ \t\r\n]*")
+SPARQL_SPACE = " \t\r\n"
+
+
+def normalise_query(text: str) -> str:
+    """The query stripped, with indentation, trailing spaces and blank lines taken out.
+
+    Each run of whitespace that holds a line break becomes one newline. Safe by
+    construction: without long strings (\"\"\" or ''') and codepoint escapes
+    (``\\u``, decoded before parsing, so they could spell a quote or a newline), no
+    SPARQL token holds a line break (IRIs and short strings cannot; a comment ends at
+    one; ``[ ]`` and ``( )`` take any whitespace), so such a run lies between tokens,
+    ends a comment, or sits in a string left open, which is an error either way.
+    Runs within a line are kept: telling a string from an IRI holding a quote would
+    need the parser. A query with long strings or escapes is only stripped.
+
+    >>> normalise_query('  SELECT *\\r\\n\\n    WHERE { ?s ?p "a  b" }  \\n')
+    'SELECT *\\nWHERE { ?s ?p "a  b" }'
+    """
+    if '"""' in text or "'''" in text or "\\u" in text or "\\U" in text:
+        return text.strip(SPARQL_SPACE)
+    return _LINE_BREAKS.sub("\n", text).strip(SPARQL_SPACE)
