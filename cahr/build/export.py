@@ -124,5 +124,18 @@ def dataset_with(graphs: dict[str, Graph]) -> tuple[Dataset, Graph]:
     return dataset, union
 
 
+def read_build(dist: Path, *, needs: str = "dataset.nq") -> dict:  # type: ignore[type-arg]
+    """The manifest of the build in ``dist``, once ``needs`` is there too.
+
+    :raises InputError: ``dist`` holds no build.
+    """
+    from cahr.errors import InputError
+
+    dist = Path(dist)
+    if not (dist / needs).is_file() or not (dist / MANIFEST).is_file():
+        raise InputError(f"{dist} holds no built dataset: run `kg build` first")
+    return read_manifest(dist)
+
+
 def read_manifest(dist: Path) -> dict:  # type: ignore[type-arg]
     return json.loads((dist / MANIFEST).read_text(encoding="utf-8"))

@@ -15,8 +15,7 @@ from rdflib import BNode, Literal, URIRef
 from rdflib.namespace import XSD
 from rdflib.term import Node
 
-from cahr.build.export import read_manifest
-from cahr.errors import InputError
+from cahr.build.export import read_build
 from cahr.query import syntax_error
 from cahr.store.base import Boolean, QueryResult, Row, Solutions, Triple, Triples
 
@@ -57,9 +56,7 @@ class OxigraphStore:
 
     def __init__(self, dist: Path) -> None:
         dist = Path(dist)
-        if not (dist / "dataset.nq").is_file():
-            raise InputError(f"{dist} holds no built dataset: run `kg build` first")
-        self.build_id: str = read_manifest(dist)["build_id"]
+        self.build_id: str = read_build(dist)["build_id"]
         self._store = ox.Store()
         self._store.bulk_load(path=str(dist / "dataset.nq"), format=ox.RdfFormat.N_QUADS)
         self._store.bulk_load(

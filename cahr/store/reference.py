@@ -16,8 +16,8 @@ from pyparsing import ParseException
 from rdflib import Dataset, Graph, URIRef
 from rdflib.term import Node
 
-from cahr.build.export import read_manifest
-from cahr.errors import InputError, QueryRefused, QuerySyntaxError
+from cahr.build.export import read_build
+from cahr.errors import QueryRefused, QuerySyntaxError
 from cahr.store.base import Boolean, QueryResult, Solutions, Triples
 
 # Never dereference a FROM / FROM NAMED IRI: graphs come from the dataset only.
@@ -29,9 +29,7 @@ class ReferenceStore:
 
     def __init__(self, dist: Path) -> None:
         dist = Path(dist)
-        if not (dist / "dataset.nq").is_file():
-            raise InputError(f"{dist} holds no built dataset: run `kg build` first")
-        self.build_id: str = read_manifest(dist)["build_id"]
+        self.build_id: str = read_build(dist)["build_id"]
         self._dataset = Dataset(default_union=True)
         self._dataset.parse(dist / "dataset.nq", format="nquads")
         self._graphs = sorted(

@@ -37,7 +37,7 @@ import pyoxigraph as ox
 from rdflib import BNode
 from rdflib.term import Node
 
-from cahr.build.export import MANIFEST, read_manifest
+from cahr.build.export import MANIFEST, read_build
 from cahr.errors import InputError, QueryRefused, QuerySyntaxError, QueryTimeout, StoreUnavailable
 from cahr.query import UPDATE_FORMS, analyse, syntax_error
 from cahr.store.base import Boolean, QueryResult, Solutions, Triples
@@ -65,12 +65,10 @@ class RemoteStore:
 
     def __init__(self, endpoint: str, dist: Path, *, timeout: float = 30.0) -> None:
         dist = Path(dist)
-        if not (dist / MANIFEST).is_file():
-            raise InputError(f"{dist} holds no built dataset: run `kg build` first")
+        self._manifest: dict[str, Any] = read_build(dist, needs=MANIFEST)
         if urllib.parse.urlsplit(endpoint).scheme not in ("http", "https"):
             raise InputError(f"the remote store {endpoint!r} is not an http(s) URL")
         self.endpoint, self.timeout = endpoint, timeout
-        self._manifest: dict[str, Any] = read_manifest(dist)
         self.build_id: str = self._manifest["build_id"]
         self._graphs = sorted(self._manifest["graphs"])
 
