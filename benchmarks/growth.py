@@ -278,20 +278,9 @@ def measure(
 
 def machine() -> dict[str, str]:
     """What the figures were measured on."""
-    model = "unknown"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-        mem_kb = next(
-            int(line.split()[1])
-            for line in Path("/proc/meminfo").read_text().splitlines()
-            if line.startswith("MemTotal")
-        )
-        memory = f"{mem_kb / 2**20:.1f} GiB"
-    except (OSError, StopIteration):
-        memory = "unknown"
+    from benchmarks.servers import cpu_and_memory
+
+    model, memory = cpu_and_memory()
     from importlib.metadata import version
 
     libraries = ", ".join(

@@ -48,7 +48,14 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from benchmarks.servers import HOST, Server, free_port, get, machine_busy_seconds
+from benchmarks.servers import (
+    HOST,
+    Server,
+    cpu_and_memory,
+    free_port,
+    get,
+    machine_busy_seconds,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 LUA = Path(__file__).resolve().parent / "mix.lua"
@@ -77,21 +84,7 @@ def machine() -> dict[str, str]:
     """What the figures were measured on, and the versions of everything measured."""
     from importlib.metadata import PackageNotFoundError, version
 
-    model, memory = "unknown", "unknown"
-    try:
-        model = next(
-            line.split(":", 1)[1].strip()
-            for line in Path("/proc/cpuinfo").read_text().splitlines()
-            if line.startswith("model name")
-        )
-        kb = next(
-            int(line.split()[1])
-            for line in Path("/proc/meminfo").read_text().splitlines()
-            if line.startswith("MemTotal")
-        )
-        memory = f"{kb / 2**20:.1f} GiB"
-    except (OSError, StopIteration):
-        pass
+    model, memory = cpu_and_memory()
 
     def ver(name: str) -> str:
         try:

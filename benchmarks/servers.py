@@ -187,3 +187,23 @@ def _rollup_kb(pid: int, key: str) -> int:
     except OSError:
         pass
     return 0
+
+
+def cpu_and_memory() -> tuple[str, str]:
+    """The CPU model and total memory, from /proc, for the reports' machine line."""
+    model, memory = "unknown", "unknown"
+    try:
+        model = next(
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        )
+        kb = next(
+            int(line.split()[1])
+            for line in Path("/proc/meminfo").read_text().splitlines()
+            if line.startswith("MemTotal")
+        )
+        memory = f"{kb / 2**20:.1f} GiB"
+    except (OSError, StopIteration):
+        pass
+    return model, memory
