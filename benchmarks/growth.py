@@ -21,7 +21,6 @@ import argparse
 import json
 import math
 import os
-import platform
 import queue
 import shutil
 import statistics
@@ -278,21 +277,15 @@ def measure(
 
 def machine() -> dict[str, str]:
     """What the figures were measured on."""
-    from benchmarks.servers import cpu_and_memory
-
-    model, memory = cpu_and_memory()
     from importlib.metadata import version
+
+    from benchmarks.servers import machine_facts
 
     libraries = ", ".join(
         f"{name} {version(name)}" for name in ("rdflib", "owlrl", "pyshacl", "pyoxigraph")
     )
     return {
-        "cpus": str(os.cpu_count()),
-        "cpu": model,
-        "memory": memory,
-        "python": platform.python_version(),
-        "system": platform.platform(),
-        "libraries": libraries,
+        **machine_facts(libraries),
         "load": " ".join(f"{x:.2f}" for x in os.getloadavg()),
     }
 

@@ -35,7 +35,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import resource
 import shutil
 import signal
@@ -51,10 +50,10 @@ from urllib.parse import quote
 from benchmarks.servers import (
     HOST,
     Server,
-    cpu_and_memory,
     free_port,
     get,
     machine_busy_seconds,
+    machine_facts,
 )
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -84,8 +83,6 @@ def machine() -> dict[str, str]:
     """What the figures were measured on, and the versions of everything measured."""
     from importlib.metadata import PackageNotFoundError, version
 
-    model, memory = cpu_and_memory()
-
     def ver(name: str) -> str:
         try:
             return version(name)
@@ -106,12 +103,7 @@ def machine() -> dict[str, str]:
         )
     )
     return {
-        "cpus": str(os.cpu_count()),
-        "cpu": model,
-        "memory": memory,
-        "python": platform.python_version(),
-        "system": platform.platform(),
-        "libraries": libraries,
+        **machine_facts(libraries),
         "wrk": _first_line([_wrk(), "--version"]),
         "load before": " ".join(f"{x:.2f}" for x in os.getloadavg()),
     }

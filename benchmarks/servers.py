@@ -207,3 +207,18 @@ def cpu_and_memory() -> tuple[str, str]:
     except (OSError, StopIteration):
         pass
     return model, memory
+
+
+def machine_facts(libraries: str) -> dict[str, str]:
+    """The machine line shared by the reports: CPUs, CPU model, memory, Python, system."""
+    import platform
+
+    model, memory = cpu_and_memory()
+    return {
+        "cpus": str(os.cpu_count()),
+        "cpu": model,
+        "memory": memory,
+        "python": platform.python_version(),
+        "system": platform.platform(),
+        "libraries": libraries,
+    }
