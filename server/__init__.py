@@ -4,7 +4,8 @@ gunicorn calls it in each worker (``kg serve``), tests call it with their own
 settings. Settings come from ``settings.py`` (defaults), then ``CAHR_*``
 environment variables, then the ``settings`` argument. One blueprint per
 surface: ``sparql`` (the protocol), ``pages`` (the query UI and linked data),
-``dumps`` (the dataset's files); ``http`` and ``errors`` apply to all of them.
+``dumps`` (the dataset's files); ``http`` and ``errors`` apply to all of them; ``replay`` sits in front of
+Flask and sends a finished answer again when the same request repeats.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ def create_app(settings: dict[str, Any] | None = None) -> Flask:
     # Imported here, not at the top: the blueprints import this package's
     # modules, and the forkserver of the query processes imports the package.
     from cahr.server import dumps, errors, http, pages, sparql, state
+    from cahr.server.replay import Replay
     from cahr.server.settings import BY_NAME, defaults
 
     values = defaults()
@@ -41,10 +43,12 @@ def create_app(settings: dict[str, Any] | None = None) -> Flask:
         MAX_CONTENT_LENGTH=values["max_request_bytes"],
         MAX_FORM_MEMORY_SIZE=values["max_request_bytes"],
     )
-    state.init_app(app, values)
+    served = state.init_app(app, values)
     errors.init_app(app)
     http.init_app(app)
     app.register_blueprint(sparql.bp)
     app.register_blueprint(pages.bp)
     app.register_blueprint(dumps.bp)
+    if served.cache.enabled:
+        app.wsgi_app = Replay(app.wsgi_app, served.cache, served.build_id)  # type: ignore[method-assign]
     return app

@@ -28,7 +28,7 @@ import re
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from flask import Response, g, make_response, request
@@ -44,22 +44,41 @@ ENTRY_OVERHEAD = 256
 # Headers computed again for every response, never stored.
 NOT_STORED = {"content-length", HEADER.lower()}
 _ENTRY = "cahr_cache_entry"
+# Where the WSGI environ holds the kept answer (an Entry) a response was made from,
+# so that ``replay.py`` may keep the finished response beside it.
+REPLAYABLE = "cahr.replayable"
+
+
+def header_bytes(headers: list[tuple[str, str]]) -> int:
+    """What a kept list of headers counts in the bound (with the entry's overhead)."""
+    return ENTRY_OVERHEAD + sum(len(k) + len(v) for k, v in headers)
+
+
+@dataclass
+class Finished:
+    """The finished response to one exact request (``replay.py``): its headers as sent,
+    and which body of its answer went with them."""
+
+    headers: list[tuple[str, str]]
+    gzipped: bool
 
 
 @dataclass
 class Entry:
-    """A kept answer: status, headers and body as the view made them."""
+    """A kept answer: status, headers and body as the view made them, and the finished
+    responses made from it, by the key of the exact request they answered."""
 
     status: int
     headers: list[tuple[str, str]]
     body: bytes
     gzipped: bytes | None = None
     key: bytes = b""  # set when kept
+    finished: dict[bytes, Finished] = field(default_factory=dict)
 
     @property
     def size(self) -> int:
-        headers = sum(len(k) + len(v) for k, v in self.headers)
-        return ENTRY_OVERHEAD + headers + len(self.body) + len(self.gzipped or b"")
+        replays = sum(header_bytes(f.headers) for f in self.finished.values())
+        return header_bytes(self.headers) + len(self.body) + len(self.gzipped or b"") + replays
 
     @classmethod
     def of(cls, response: Response) -> Entry:
@@ -76,6 +95,8 @@ class ResponseCache:
     def __init__(self, max_bytes: int) -> None:
         self.max_bytes = max(0, int(max_bytes))
         self._entries: OrderedDict[bytes, Entry] = OrderedDict()
+        # The answer that holds each finished response, by the exact request's key.
+        self._finished: dict[bytes, Entry] = {}
         self._lock = threading.Lock()
         self.bytes = self.hits = self.misses = self.evictions = 0
 
@@ -103,6 +124,45 @@ class ResponseCache:
             self.hits += 1
             return entry
 
+    def replay(self, key: bytes) -> tuple[list[tuple[str, str]], bytes] | None:
+        """The finished response kept for the exact request ``key`` (headers, body).
+
+        Found, it counts as a hit and its answer becomes the most recently used; a
+        request not found goes on to the view, which counts it.
+        """
+        with self._lock:
+            entry = self._finished.get(key)
+            if entry is None:
+                return None
+            finished = entry.finished[key]
+            self._entries.move_to_end(entry.key)
+            self.hits += 1
+        body = entry.gzipped if finished.gzipped else entry.body
+        assert body is not None  # kept only once the gzipped body was
+        return finished.headers, body
+
+    def keep_finished(
+        self, key: bytes, entry: Entry, headers: list[tuple[str, str]], body: bytes
+    ) -> None:
+        """Keep the finished response to the exact request ``key`` beside its answer.
+
+        Only while the answer is kept, and only when ``body`` is one of the answer's
+        own bodies (plain or gzipped): then the response costs its headers alone.
+        """
+        if body == entry.body:
+            finished = Finished(headers, gzipped=False)
+        elif entry.gzipped is not None and body == entry.gzipped:
+            finished = Finished(headers, gzipped=True)
+        else:
+            return
+        with self._lock:
+            if self._entries.get(entry.key) is not entry or key in entry.finished:
+                return
+            entry.finished[key] = finished
+            self._finished[key] = entry
+            self.bytes += header_bytes(headers)
+            self._evict()
+
     def put(self, key: bytes, entry: Entry) -> bool:
         """Keep ``entry``, evicting the least recently used; False if it is too large."""
         size = entry.size
@@ -111,7 +171,7 @@ class ResponseCache:
         with self._lock:
             old = self._entries.pop(key, None)
             if old is not None:
-                self.bytes -= old.size
+                self._drop(old)
             entry.key = key
             self._entries[key] = entry
             self.bytes += size
@@ -144,8 +204,14 @@ class ResponseCache:
         """Drop the least recently used answers until the bound holds (lock held)."""
         while self.bytes > self.max_bytes and self._entries:
             _, dropped = self._entries.popitem(last=False)
-            self.bytes -= dropped.size
+            self._drop(dropped)
             self.evictions += 1
+
+    def _drop(self, entry: Entry) -> None:
+        """Forget an answer taken out of the LRU order, and its finished responses (lock held)."""
+        self.bytes -= entry.size
+        for key in entry.finished:
+            self._finished.pop(key, None)
 
 
 def respond(parts: Sequence[str], make: Callable[[], ResponseReturnValue]) -> Response:
@@ -167,6 +233,7 @@ def respond(parts: Sequence[str], make: Callable[[], ResponseReturnValue]) -> Re
     if entry is not None:
         response = entry.response()
         setattr(g, _ENTRY, entry)
+        request.environ[REPLAYABLE] = entry
         response.headers[HEADER] = "hit"
         return response
     response = make_response(make())
@@ -178,6 +245,7 @@ def respond(parts: Sequence[str], make: Callable[[], ResponseReturnValue]) -> Re
         entry = Entry.of(response)
         if cache.put(key, entry):
             setattr(g, _ENTRY, entry)
+            request.environ[REPLAYABLE] = entry
     response.headers[HEADER] = "miss"
     return response
 

@@ -17,18 +17,16 @@ keeps an answer's gzipped body beside it.
 from __future__ import annotations
 
 import gzip
-import logging
 import time
 
 from flask import Flask, Response, current_app, g, jsonify, request
 from werkzeug.exceptions import RequestURITooLarge
 from werkzeug.http import parse_date, parse_etags, unquote_etag
 
+from cahr.server.access import log_request
 from cahr.server.cache import gzipped
 from cahr.server.errors import error_response
 from cahr.server.state import get_served
-
-access_log = logging.getLogger("cahr.server.access")
 
 # Bodies smaller than this are not worth compressing.
 GZIP_MIN_BYTES = 1024
@@ -55,8 +53,6 @@ COMPRESSIBLE = (
     "image/svg+xml",
     "application/javascript",
 )
-# Longest path shown in an access-log line: a GET query can be long.
-LOG_PATH_CHARS = 300
 
 
 def init_app(app: Flask) -> None:
@@ -199,22 +195,16 @@ def _compress(body: bytes) -> bytes:
 
 
 def _log(response: Response) -> None:
-    """One line per request: client, method, path, status, bytes sent, duration."""
     started = g.get("cahr_started")
     millis = (time.perf_counter() - started) * 1000 if started is not None else -1.0
-    path = request.path
-    if request.query_string:
-        path += "?" + request.query_string.decode("latin-1")
-    if len(path) > LOG_PATH_CHARS:
-        path = path[:LOG_PATH_CHARS] + "..."
     size = response.headers.get("Content-Length", "-")
     if request.method == "HEAD" or response.status_code == 304:
         size = "0"
-    access_log.info(
-        '%s "%s %s" %s %sB %.1fms',
-        request.remote_addr or "-",
+    log_request(
+        request.remote_addr,
         request.method,
-        path,
+        request.path,
+        request.query_string.decode("latin-1"),
         response.status_code,
         size,
         millis,

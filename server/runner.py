@@ -9,9 +9,11 @@ fresh child; the worker's other requests, served by other children, go on.
 
 Children are forked from a multiprocessing *forkserver* that has imported the
 engines already, so a new child is ready in a fraction of a second; each
-loads the worker's private copy of the build (see ``cahr.server.state``). A
-pool keeps one idle child ready beside the busy ones, up to ``size`` (the
-worker's threads), so a request never waits for a child to start.
+loads the worker's private copy of the build (see ``cahr.server.state``). The
+pool holds ``size`` children (the worker's threads) from the start, and starts
+a new one for each killed, so a request never waits for a child to load the
+build, and a worker's memory under load is what it was at rest (a pool grown
+on demand grew in bursts, which a soak cannot tell from a leak).
 
 As in any multiprocessing code, a child re-imports the parent's main script:
 a script that calls ``create_app`` itself must do so under
@@ -80,7 +82,7 @@ class QueryRunner:
         self._children: set[_Child] = set()
         self._closed = False
         with self._cond:
-            self._keep_spare()
+            self._fill()
 
     def run(self, job: Job) -> Written:
         """Answer ``job`` in a child process.
@@ -134,19 +136,19 @@ class QueryRunner:
             if self._closed:
                 raise RuntimeError("the query runner is closed")
             child = self._idle.pop() if self._idle else self._start()
-            self._keep_spare()
+            self._fill()
             return child
 
     def _discard(self, child: _Child) -> None:
         child.kill()
         with self._cond:
             self._children.discard(child)
-            self._keep_spare()
+            self._fill()
             self._cond.notify()
 
-    def _keep_spare(self) -> None:
-        """Start an idle child when none is left and the pool may grow (lock held)."""
-        if not self._closed and not self._idle and len(self._children) < self.size:
+    def _fill(self) -> None:
+        """Start idle children until the pool holds ``size`` (lock held)."""
+        while not self._closed and len(self._children) < self.size:
             self._idle.append(self._start())
 
     def _start(self) -> _Child:

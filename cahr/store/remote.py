@@ -20,7 +20,9 @@ the time limit a :class:`QueryTimeout`, anything else (refused connection,
 5xx, a body that does not parse) a :class:`StoreUnavailable` (503 at the HTTP
 layer). Blank nodes cannot be named in a query: a pattern with a blank node is
 asked with a variable and filtered here, which needs the endpoint to keep the
-labels of its blank nodes from one query to the next (Oxigraph and Jena do).
+labels of its blank nodes from one query to the next: Oxigraph does; Jena's
+writers number them afresh in each answer unless ``arq:outputGraphBNodeLabels``
+is set (docs/deploy.md), and :meth:`RemoteStore.check` refuses such an endpoint.
 """
 
 from __future__ import annotations
@@ -81,8 +83,9 @@ class RemoteStore:
     def check(self) -> None:
         """Make sure the endpoint answers and holds this build (its graphs and their sizes).
 
-        :raises InputError: the endpoint holds other data, or repeats triples in its
-            default graph (a union default graph instead of ``union.nt``).
+        :raises InputError: the endpoint holds other data, repeats triples in its
+            default graph (a union default graph instead of ``union.nt``), or labels
+            blank nodes afresh in each answer.
         :raises StoreUnavailable: it cannot be reached.
         """
         counts = self.query(
@@ -112,6 +115,39 @@ class RemoteStore:
                 f"the union of build {self.build_id} {self._manifest['union_triples']}: load "
                 "union.nt into its default graph rather than using a union-default-graph "
                 "option, which can repeat triples (docs/deploy.md)"
+            )
+        self._check_blank_labels()
+
+    def _check_blank_labels(self) -> None:
+        """Refuse an endpoint whose blank-node labels do not hold from one answer to the next.
+
+        A blank node that its subject and predicate single out is asked for alone; a
+        numbering made afresh for each answer (b0, b1, ...) labels it as the first node
+        of that answer, so one that was not first among all of them shows the change.
+
+        :raises InputError: the label changed.
+        """
+        listed = self.query("SELECT ?s ?p ?b WHERE { ?s ?p ?b FILTER(isIRI(?s) && isBlank(?b)) }")
+        assert isinstance(listed, Solutions)
+        by_pair: dict[tuple[Node, Node], list[Node]] = {}
+        first: Node | None = None
+        for s, p, b in listed.rows:
+            assert s is not None and p is not None and b is not None
+            first = b if first is None else first
+            by_pair.setdefault((s, p), []).append(b)
+        singled_out = [(pair, nodes[0]) for pair, nodes in by_pair.items() if len(nodes) == 1]
+        chosen = next(((pair, b) for pair, b in singled_out if b != first), None)
+        if chosen is None:
+            return  # too few blank nodes to tell
+        (s, p), label = chosen
+        alone = self.query(f"SELECT ?b WHERE {{ {to_oxigraph(s)} {to_oxigraph(p)} ?b }}")
+        assert isinstance(alone, Solutions)
+        if [row[0] for row in alone.rows] != [label]:
+            raise InputError(
+                f"the remote store {self.endpoint} labels blank nodes afresh in each answer "
+                f"(one was _:{label} in one answer and not in the next), so their pages and "
+                "descriptions cannot be found; on Jena, set arq:outputGraphBNodeLabels to true "
+                "(docs/deploy.md)"
             )
 
     def query(

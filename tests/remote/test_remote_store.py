@@ -10,6 +10,8 @@ through ``kg serve --store`` (``test_competency_remote.py``).
 
 from __future__ import annotations
 
+import contextlib
+import json
 import socket
 import threading
 import time
@@ -206,6 +208,8 @@ class _Recorder(BaseHTTPRequestHandler):
 
     upstream = ""
     seen: list[str] = []
+    # Changes the upstream's answer (body, Content-Type) before it is passed on.
+    rewrite: Callable[[bytes, str], bytes] = staticmethod(lambda data, media_type: data)
 
     def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
         body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
@@ -223,6 +227,7 @@ class _Recorder(BaseHTTPRequestHandler):
                 status, headers, data = answer.status, answer.headers, answer.read()
         except urllib.error.HTTPError as exc:
             status, headers, data = exc.code, exc.headers, exc.read()
+        data = self.rewrite(data, headers.get("Content-Type", ""))
         self.send_response(status)
         self.send_header("Content-Type", headers.get("Content-Type", "text/plain"))
         self.send_header("Content-Length", str(len(data)))
@@ -233,18 +238,50 @@ class _Recorder(BaseHTTPRequestHandler):
         pass
 
 
-@pytest.fixture
-def recorded(oxigraph_endpoint: str) -> Iterator[tuple[str, list[str]]]:
-    """A recording proxy in front of the Oxigraph server: its URL and the queries it passed."""
+@contextlib.contextmanager
+def _proxy(
+    upstream: str, **rewrite: Callable[[bytes, str], bytes]
+) -> Iterator[tuple[str, list[str]]]:
+    """A recording proxy in front of ``upstream``: its URL and the queries it passed."""
     seen: list[str] = []
-    handler = type("Recorder", (_Recorder,), {"upstream": oxigraph_endpoint, "seen": seen})
+    handler = type("Recorder", (_Recorder,), {"upstream": upstream, "seen": seen, **rewrite})
     proxy = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=proxy.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{proxy.server_address[1]}/query", seen
-    proxy.shutdown()
-    proxy.server_close()
-    thread.join()
+    try:
+        yield f"http://127.0.0.1:{proxy.server_address[1]}/query", seen
+    finally:
+        proxy.shutdown()
+        proxy.server_close()
+        thread.join()
+
+
+@pytest.fixture
+def recorded(oxigraph_endpoint: str) -> Iterator[tuple[str, list[str]]]:
+    with _proxy(oxigraph_endpoint) as found:
+        yield found
+
+
+def _fresh_blank_labels(data: bytes, media_type: str) -> bytes:
+    """Label the blank nodes of each answer b0, b1, ... as they first appear (Jena's default)."""
+    if not media_type.startswith("application/sparql-results+json"):
+        return data
+    answer = json.loads(data)
+    labels: dict[str, str] = {}
+    for binding in answer.get("results", {}).get("bindings", []):
+        for value in binding.values():
+            if value["type"] == "bnode":
+                value["value"] = labels.setdefault(value["value"], f"b{len(labels)}")
+    return json.dumps(answer).encode("utf-8")
+
+
+def test_a_server_that_labels_blank_nodes_afresh_is_refused(
+    oxigraph_endpoint: str, dist: Path
+) -> None:
+    RemoteStore(oxigraph_endpoint, dist).check()  # Oxigraph keeps its labels
+    with _proxy(oxigraph_endpoint, rewrite=staticmethod(_fresh_blank_labels)) as (url, _):
+        with pytest.raises(InputError, match="labels blank nodes afresh in each answer"):
+            RemoteStore(url, dist).check()
 
 
 def test_the_server_never_sees_a_refused_query(

@@ -55,7 +55,8 @@ def test_a_runaway_query_is_killed_and_its_cpu_freed(make_app, engine: str) -> N
     killed = before - set(runner.pids())
     assert len(killed) == 1 and not alive(killed.pop())
     assert busy >= 0.1  # the child burned CPU (up to a core) while the query ran...
-    assert _cpu_used(runner.pids(), 0.5) < min(0.05, busy / 2)  # ...and no process does now
+    # ...and every process goes idle (the one started in its place, once it has loaded the build).
+    _wait_idle(sorted(runner.pids()))
     assert (
         count_of(client.get("/sparql", query_string={"query": COUNT_ALL}))
         == served(app).manifest["union_triples"]
