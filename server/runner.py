@@ -41,6 +41,7 @@ from cahr.formats import DEFAULT_RDF_TYPE, DEFAULT_RESULT_TYPE
 from cahr.query import syntax_error
 from cahr.results import Written, write
 from cahr.store import Store, Triples, open_store
+from cahr.store.oxigraph import OxigraphStore
 
 # A child kills itself (SIGALRM's default action) this long after a query's limit,
 # in case the worker that should have killed it is gone.
@@ -241,7 +242,8 @@ def _child_main(conn: Connection, dist: str, engine: str, timeout: float, remote
     except Exception:
         conn.send(("failed", traceback.format_exc()))
         return
-    parser = ox.Store()
+    # The embedded store parses with Oxigraph's parser itself: no second parse.
+    parser = None if isinstance(store, OxigraphStore) else ox.Store()
     conn.send(("ready", store.build_id))
     while True:
         try:
@@ -257,10 +259,15 @@ def _child_main(conn: Connection, dist: str, engine: str, timeout: float, remote
         signal.alarm(0)
 
 
-def _answer(store: Store, parser: ox.Store, job: Job) -> tuple[Any, ...]:
-    """Evaluate and serialise one job; errors become replies that the worker re-raises."""
+def _answer(store: Store, parser: ox.Store | None, job: Job) -> tuple[Any, ...]:
+    """Evaluate and serialise one job; errors become replies that the worker re-raises.
+
+    :param parser: an empty Oxigraph store to check the syntax with first, for an
+        engine that does not parse with Oxigraph's parser; None for one that does.
+    """
     try:
-        _check_syntax(parser, job.text)
+        if parser is not None:
+            _check_syntax(parser, job.text)
         dataset_given = bool(job.default_graphs or job.named_graphs)
         result = store.query(
             job.text,
@@ -268,6 +275,7 @@ def _answer(store: Store, parser: ox.Store, job: Job) -> tuple[Any, ...]:
             # dataset is exactly the graphs named, the other part being empty.
             default_graphs=list(job.default_graphs) if dataset_given else None,
             named_graphs=list(job.named_graphs) if dataset_given else None,
+            native=True,  # the rows are only written
         )
         graph = isinstance(result, Triples)
         media_type = job.graph_type if graph else job.result_type

@@ -6,7 +6,7 @@ union of all named graphs (built into the store, deduplicated: see BRIEF,
 raises the same errors, so that one contract test suite runs on each.
 
 Terms are rdflib terms (URIRef, BNode, Literal), so serialisers and pages
-work on every backend alike.
+work on every backend alike (rows asked for as ``native`` excepted).
 """
 
 from __future__ import annotations
@@ -58,6 +58,7 @@ class Store(Protocol):
         *,
         default_graphs: Sequence[str] | None = None,
         named_graphs: Sequence[str] | None = None,
+        native: bool = False,
     ) -> QueryResult:
         """Evaluate a SPARQL query.
 
@@ -66,6 +67,9 @@ class Store(Protocol):
             default-graph-uri); None for the union of all graphs.
         :param named_graphs: IRIs of the named graphs visible to GRAPH (FROM
             NAMED / named-graph-uri); None for all of them.
+        :param native: the rows of a SELECT may hold the engine's own terms
+            (pyoxigraph's), which only ``cahr.results`` writes: for a query whose
+            rows are written, not read. A store without terms of its own ignores it.
         :raises QuerySyntaxError: the query does not parse.
         :raises QueryRefused: the text is an update, or otherwise not allowed.
         """

@@ -76,6 +76,7 @@ class OxigraphStore:
         *,
         default_graphs: Sequence[str] | None = None,
         named_graphs: Sequence[str] | None = None,
+        native: bool = False,
     ) -> QueryResult:
         kwargs: dict[str, object] = {}
         if default_graphs is not None:
@@ -90,7 +91,7 @@ class OxigraphStore:
             return Boolean(bool(result))
         if isinstance(result, ox.QuerySolutions):
             variables = [v.value for v in result.variables]
-            return Solutions(variables, rows_of(result, len(variables)))
+            return Solutions(variables, rows_of(result, len(variables), native=native))
         return Triples(triples_of(result))
 
     def quads(
@@ -118,8 +119,13 @@ class OxigraphStore:
             )
 
 
-def rows_of(solutions: ox.QuerySolutions, width: int) -> Iterator[Row]:
-    """The rows of pyoxigraph solutions (a query's, or parsed results), as rdflib terms."""
+def rows_of(solutions: ox.QuerySolutions, width: int, *, native: bool = False) -> Iterator[Row]:
+    """The rows of pyoxigraph solutions (a query's, or parsed results), as rdflib terms,
+    or as pyoxigraph's own terms if ``native``."""
+    if native:
+        for solution in solutions:
+            yield tuple(solution[i] for i in range(width))
+        return
     for solution in solutions:
         yield tuple(None if solution[i] is None else to_rdflib(solution[i]) for i in range(width))
 

@@ -50,6 +50,7 @@ class ReferenceStore:
         *,
         default_graphs: Sequence[str] | None = None,
         named_graphs: Sequence[str] | None = None,
+        native: bool = False,
     ) -> QueryResult:
         target: Graph | Dataset = self._dataset
         if default_graphs or named_graphs:

@@ -156,6 +156,7 @@ class RemoteStore:
         *,
         default_graphs: Sequence[str] | None = None,
         named_graphs: Sequence[str] | None = None,
+        native: bool = False,
     ) -> QueryResult:
         if analyse(text).form in UPDATE_FORMS:
             raise QueryRefused("the remote store answers queries only, never updates")
@@ -179,7 +180,8 @@ class RemoteStore:
                 response.close()
                 return Boolean(bool(parsed))
             variables = [v.value for v in parsed.variables]
-            return Solutions(variables, self._streamed(rows_of(parsed, len(variables)), response))
+            rows = rows_of(parsed, len(variables), native=native)
+            return Solutions(variables, self._streamed(rows, response))
         if media_type == N_TRIPLES:
             parsed = self._guard(lambda: ox.parse(response, ox.RdfFormat.N_TRIPLES))
             return Triples(self._streamed(triples_of(parsed), response))
