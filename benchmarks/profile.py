@@ -35,7 +35,16 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from benchmarks.load import QUESTIONS, RESULTS_JSON, ROOT, _tool, kg_server, write_paths, wrk
+from benchmarks.load import (
+    QUESTIONS,
+    RESULTS_JSON,
+    ROOT,
+    SERVE_DEFAULTS,
+    _tool,
+    kg_server,
+    write_paths,
+    wrk,
+)
 from benchmarks.servers import Server
 
 # (category, markers): the first category one of whose markers is on the stack wins,
@@ -165,8 +174,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--dist", type=Path, default=ROOT / "dist")
     parser.add_argument("--seconds", type=float, default=15.0, help="each sampled run (15)")
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--workers", type=int, default=SERVE_DEFAULTS["workers"])
+    parser.add_argument("--threads", type=int, default=SERVE_DEFAULTS["threads"])
     parser.add_argument("--cache-mb", type=int, default=64)
     parser.add_argument("--work", type=Path, help="logs and raw profiles (default: temp)")
     args = parser.parse_args(argv)

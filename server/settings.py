@@ -40,8 +40,8 @@ SETTINGS: list[Setting] = [
     ),
     Setting("host", "127.0.0.1", "the address to listen on"),
     Setting("port", 8000, "the port to listen on"),
-    Setting("workers", 2, "gunicorn worker processes, each with its own in-memory store"),
-    Setting("threads", 4, "threads per worker, so that short requests pass a long query"),
+    Setting("workers", 4, "gunicorn worker processes, each with its own in-memory store"),
+    Setting("threads", 2, "threads per worker, so that short requests pass a long query"),
     Setting(
         "query_timeout", 10.0, "seconds a query may run before it is stopped and answered with 503"
     ),
