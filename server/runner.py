@@ -22,6 +22,7 @@ a script that calls ``create_app`` itself must do so under
 
 from __future__ import annotations
 
+import gc
 import math
 import multiprocessing
 import signal
@@ -236,6 +237,9 @@ def _child_main(conn: Connection, dist: str, engine: str, timeout: float, remote
     # when a child ends (by closing the pipe, or killing it).
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGALRM, signal.SIG_DFL)
+    # What the forkserver imported is shared with it copy-on-write: kept out of this
+    # process's garbage collections, which would write to (and so copy) every page.
+    gc.freeze()
     try:
         # A remote store waits a little past the limit: the worker, not the socket, decides.
         store = open_store(Path(dist), engine, remote=remote, timeout=timeout + 1)

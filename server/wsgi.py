@@ -10,6 +10,7 @@ workers on the current dist/ and stop the old ones gracefully.
 
 from __future__ import annotations
 
+import gc
 import math
 from typing import Any
 
@@ -38,7 +39,19 @@ def options(settings: dict[str, Any]) -> dict[str, Any]:
         # Never preload: each worker opens the build, so a reload picks up a new one.
         "preload_app": False,
         "proc_name": "kg-serve",
+        "pre_fork": _freeze_heap,
     }
+
+
+def _freeze_heap(arbiter: Any, worker: Any) -> None:
+    """Keep the master's objects out of the workers' garbage collections.
+
+    A worker inherits the master's heap copy-on-write; a collection in the worker
+    writes to every object it walks, so each inherited page became a private copy
+    (measured: about 8 MiB per worker in its first 20 s under load, which a soak
+    reads as growth). Frozen objects are never walked (Python's gc.freeze docs).
+    """
+    gc.freeze()
 
 
 class Server(BaseApplication):  # type: ignore[misc]

@@ -16,6 +16,7 @@ import cahr
 from cahr.build import summary
 from cahr.build.export import dataset_with, write_dist
 from cahr.build.load import Loaded, load
+from cahr.build.memory import cyclic_gc_paused
 from cahr.build.publish import publish
 from cahr.build.reason import infer
 from cahr.build.validate import Report, validate
@@ -56,12 +57,13 @@ def check(layout: Layout) -> Checked:
     :raises InputError: a file is missing or malformed (exit 2).
     """
     timings: dict[str, float] = {}
-    with _timed(timings, "load"):
-        loaded = load(layout)
-    with _timed(timings, "reason"):
-        inferred = infer(q[:3] for q in loaded.dataset.quads((None, None, None, None)))
-    with _timed(timings, "validate"):
-        report = validate(loaded, inferred, layout)
+    with cyclic_gc_paused():
+        with _timed(timings, "load"):
+            loaded = load(layout)
+        with _timed(timings, "reason"):
+            inferred = infer(q[:3] for q in loaded.dataset.quads((None, None, None, None)))
+        with _timed(timings, "validate"):
+            report = validate(loaded, inferred, layout)
     return Checked(loaded, inferred, report, timings)
 
 
@@ -84,6 +86,11 @@ def build(layout: Layout, out: Path | None = None) -> Built:
     :raises InputError: bad input (exit 2).
     """
     out = out or layout.dist_dir
+    with cyclic_gc_paused():
+        return _build(layout, out)
+
+
+def _build(layout: Layout, out: Path) -> Built:
     checked = check(layout)
     if not checked.report.conforms:
         raise BuildFailed(checked.report.violations, checked.report.text())
