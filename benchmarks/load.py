@@ -578,8 +578,9 @@ def verdicts(figures: Figures) -> list[tuple[str, bool | None, str]]:
 def full_pool(soaked: Figures) -> dict[str, float] | None:
     """Memory growth from the first sample with as many processes as at the end, to the end.
 
-    The query processes start on demand, so a soak can start before every
-    worker's pool is full; growth after that point is what a leak would show.
+    A server whose processes start on demand can begin a soak before they all
+    have (kg serve's query processes did, before its pool was full from the start);
+    growth after that point is what a leak would show.
     """
     end = soaked["end"]
     first = next((x for x in soaked["samples"] if x["processes"] == end["processes"]), None)
@@ -698,9 +699,10 @@ def report(figures: Figures, notes: str = "") -> str:
             "## Soak",
             "",
             f"Concurrency {cfg['soak_connections']} for {cfg['soak']:.0f} s on a fresh server, "
-            f"after a {cfg.get('soak_warmup', cfg['warmup']):.0f} s warm-up at the same concurrency (the query processes "
-            "start on demand). Memory is the whole process tree (master, workers, forkserver, "
-            "query processes): RSS counts shared pages once per process, PSS shares them out.",
+            f"after a {cfg.get('soak_warmup', cfg['warmup']):.0f} s warm-up at the same "
+            "concurrency. Memory is the whole process tree (master, workers, forkservers, "
+            "query processes): RSS counts shared pages once per process, PSS shares them out "
+            "(a shared page that becomes private shows in PSS, not in RSS).",
             "",
             "| server | req/s | p99 ms | errors | other CPU | processes start → end | RSS idle "
             "| RSS start | RSS end | PSS start | PSS end | PSS min–max during |",

@@ -12,7 +12,11 @@ read, vetted and negotiated first (so a refused query is refused even if an
 identical text was answered before: it never was), and the ``after_request``
 steps (CORS, ETag/304, Cache-Control, gzip, access log) run on a hit as on a
 miss. Only 2xx answers are kept, never errors or timeouts. A hit also keeps
-the gzipped body, so it is compressed once.
+the gzipped body, so it is compressed once. Requests for the same key that
+arrive while it is being evaluated wait for that evaluation and count as hits
+(single flight, per worker), so a burst evaluates a query once, not once per
+request. In front of it all, ``replay.py`` answers a repeated GET from the
+finished response.
 
 It is bounded by ``cache_mb`` (per worker process), evicting the least
 recently used answers; an answer larger than a quarter of the bound is not
@@ -31,7 +35,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import Response, g, make_response, request
+from flask import Response, current_app, g, make_response, request
 from flask.typing import ResponseReturnValue
 
 from cahr.server.negotiation import negotiate
@@ -39,6 +43,8 @@ from cahr.server.negotiation import negotiate
 HEADER = "X-CAHR-Cache"
 # An answer larger than this share of the bound is not kept.
 LARGEST_SHARE = 4
+# Seconds a request waits, past the query time limit, for another's evaluation of its key.
+CLAIM_GRACE = 5
 # Bytes counted per entry besides its body and headers (key, objects, list slots).
 ENTRY_OVERHEAD = 256
 # Headers computed again for every response, never stored.
@@ -97,6 +103,8 @@ class ResponseCache:
         self._entries: OrderedDict[bytes, Entry] = OrderedDict()
         # The answer that holds each finished response, by the exact request's key.
         self._finished: dict[bytes, Entry] = {}
+        # The keys being evaluated now, and the event their evaluation sets when done.
+        self._claims: dict[bytes, threading.Event] = {}
         self._lock = threading.Lock()
         self.bytes = self.hits = self.misses = self.evictions = 0
 
@@ -114,15 +122,42 @@ class ResponseCache:
         return digest.digest()
 
     def get(self, key: bytes) -> Entry | None:
-        """The kept answer (now the most recently used), counted as a hit or a miss."""
+        """The kept answer (now the most recently used), counted as a hit if there is one.
+
+        A miss is counted by :meth:`count_miss` when the answer is evaluated: a
+        request that waits for another's evaluation (:meth:`claim`) is not one.
+        """
         with self._lock:
             entry = self._entries.get(key)
             if entry is None:
-                self.misses += 1
                 return None
             self._entries.move_to_end(key)
             self.hits += 1
             return entry
+
+    def count_miss(self) -> None:
+        with self._lock:
+            self.misses += 1
+
+    def claim(self, key: bytes) -> threading.Event | None:
+        """Claim the evaluation of ``key``: None if it is now this request's to make
+        (it must :meth:`release` the claim), else the event another request's release sets.
+
+        So that a burst of the same request (a class running the same example at
+        once) evaluates it once per worker, not once per request.
+        """
+        with self._lock:
+            event = self._claims.get(key)
+            if event is None:
+                self._claims[key] = threading.Event()
+            return event
+
+    def release(self, key: bytes) -> None:
+        """End a claim; the requests waiting on it look the cache up again."""
+        with self._lock:
+            event = self._claims.pop(key, None)
+        if event is not None:
+            event.set()
 
     def replay(self, key: bytes) -> tuple[list[tuple[str, str]], bytes] | None:
         """The finished response kept for the exact request ``key`` (headers, body).
@@ -230,22 +265,35 @@ def respond(parts: Sequence[str], make: Callable[[], ResponseReturnValue]) -> Re
         return response
     key = cache.key(served.build_id, *parts)
     entry = cache.get(key)
+    claimed = False
+    if entry is None:
+        evaluating = cache.claim(key)
+        claimed = evaluating is None
+        if evaluating is not None:
+            # The other request's evaluation is bounded by the query time limit.
+            evaluating.wait(float(current_app.config["CAHR"]["query_timeout"]) + CLAIM_GRACE)
+            entry = cache.get(key)  # None if it failed or was not kept: evaluate here
     if entry is not None:
         response = entry.response()
         setattr(g, _ENTRY, entry)
         request.environ[REPLAYABLE] = entry
         response.headers[HEADER] = "hit"
         return response
-    response = make_response(make())
-    if (
-        200 <= response.status_code < 300
-        and not response.direct_passthrough
-        and not response.is_streamed
-    ):
-        entry = Entry.of(response)
-        if cache.put(key, entry):
-            setattr(g, _ENTRY, entry)
-            request.environ[REPLAYABLE] = entry
+    cache.count_miss()
+    try:
+        response = make_response(make())
+        if (
+            200 <= response.status_code < 300
+            and not response.direct_passthrough
+            and not response.is_streamed
+        ):
+            entry = Entry.of(response)
+            if cache.put(key, entry):
+                setattr(g, _ENTRY, entry)
+                request.environ[REPLAYABLE] = entry
+    finally:
+        if claimed:
+            cache.release(key)
     response.headers[HEADER] = "miss"
     return response
 

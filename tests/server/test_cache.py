@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import gzip
 import re
+import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +24,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cahr.build.export import read_manifest
-from cahr.errors import QueryRefused
+from cahr.errors import QueryRefused, QueryTimeout
 from cahr.query import vet
 from cahr.server.cache import HEADER, LARGEST_SHARE, header_bytes, normalise_query
 from cahr.server.state import MEGABYTE
@@ -370,3 +372,58 @@ def test_a_new_build_empties_the_cache(one_worker: LiveServer, own_dist: Path) -
     assert new[0].headers["ETag"].startswith(f'W/"{NEW_BUILD}-')
     assert read_manifest(own_dist)["build_id"] == NEW_BUILD
     assert one_worker.healthz()["cache"]["hits"] == 1  # a new worker, a new count
+
+
+# -- a burst of the same request --------------------------------------------------------
+
+
+def _burst(app: Flask, size: int) -> list[Any]:
+    """``size`` GETs of the same query at once, each from its own client and thread."""
+    with ThreadPoolExecutor(size) as pool:
+        return list(
+            pool.map(
+                lambda _: app.test_client().get("/sparql", query_string={"query": DECREES}),
+                range(size),
+            )
+        )
+
+
+def test_a_burst_of_the_same_query_is_evaluated_once(
+    make_app: Callable[..., Flask], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = make_app()
+    runner = served(app).runner
+    evaluated, run = [], runner.run
+
+    def slowly(job: Any) -> Any:
+        evaluated.append(job.text)
+        time.sleep(0.5)  # the whole burst arrives while this one is evaluated
+        return run(job)
+
+    monkeypatch.setattr(runner, "run", slowly)
+    answers = _burst(app, 6)
+    assert len(evaluated) == 1
+    assert [a.status_code for a in answers] == [200] * 6 and len({a.data for a in answers}) == 1
+    assert sorted(a.headers[HEADER] for a in answers) == ["hit"] * 5 + ["miss"]
+    assert (_stats(app)["hits"], _stats(app)["misses"]) == (5, 1)
+
+
+def test_when_the_first_evaluation_fails_the_others_evaluate_it(
+    make_app: Callable[..., Flask], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = make_app()
+    runner = served(app).runner
+    evaluated, run = [], runner.run
+
+    def first_fails(job: Any) -> Any:
+        evaluated.append(job.text)
+        if len(evaluated) == 1:
+            time.sleep(0.5)
+            raise QueryTimeout(0.5)
+        return run(job)
+
+    monkeypatch.setattr(runner, "run", first_fails)
+    answers = _burst(app, 4)
+    assert sorted(a.status_code for a in answers) == [200, 200, 200, 503]
+    assert len({a.data for a in answers if a.status_code == 200}) == 1
+    assert 2 <= len(evaluated) <= 4
