@@ -388,19 +388,29 @@ def _burst(app: Flask, size: int) -> list[Any]:
         )
 
 
+def _evaluations(
+    app: Flask, monkeypatch: pytest.MonkeyPatch, before: Callable[[int], None]
+) -> list[str]:
+    """The queries the app evaluates from now on; ``before(n)`` runs before the n-th."""
+    runner = served(app).runner
+    evaluated: list[str] = []
+    run = runner.run
+
+    def counted(job: Any) -> Any:
+        evaluated.append(job.text)
+        before(len(evaluated))
+        return run(job)
+
+    monkeypatch.setattr(runner, "run", counted)
+    return evaluated
+
+
 def test_a_burst_of_the_same_query_is_evaluated_once(
     make_app: Callable[..., Flask], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     app = make_app()
-    runner = served(app).runner
-    evaluated, run = [], runner.run
-
-    def slowly(job: Any) -> Any:
-        evaluated.append(job.text)
-        time.sleep(0.5)  # the whole burst arrives while this one is evaluated
-        return run(job)
-
-    monkeypatch.setattr(runner, "run", slowly)
+    # Slowly, so that the whole burst arrives while the first is evaluated.
+    evaluated = _evaluations(app, monkeypatch, lambda n: time.sleep(0.5))
     answers = _burst(app, 6)
     assert len(evaluated) == 1
     assert [a.status_code for a in answers] == [200] * 6 and len({a.data for a in answers}) == 1
@@ -408,21 +418,17 @@ def test_a_burst_of_the_same_query_is_evaluated_once(
     assert (_stats(app)["hits"], _stats(app)["misses"]) == (5, 1)
 
 
+def _first_times_out(n: int) -> None:
+    if n == 1:
+        time.sleep(0.5)
+        raise QueryTimeout(0.5)
+
+
 def test_when_the_first_evaluation_fails_the_others_evaluate_it(
     make_app: Callable[..., Flask], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     app = make_app()
-    runner = served(app).runner
-    evaluated, run = [], runner.run
-
-    def first_fails(job: Any) -> Any:
-        evaluated.append(job.text)
-        if len(evaluated) == 1:
-            time.sleep(0.5)
-            raise QueryTimeout(0.5)
-        return run(job)
-
-    monkeypatch.setattr(runner, "run", first_fails)
+    evaluated = _evaluations(app, monkeypatch, _first_times_out)
     answers = _burst(app, 4)
     assert sorted(a.status_code for a in answers) == [200, 200, 200, 503]
     assert len({a.data for a in answers if a.status_code == 200}) == 1
