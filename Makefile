@@ -43,10 +43,10 @@ lint: install ## ruff: lint and check formatting
 validate: install ## validate without writing dist/, and print the report
 	$(BIN)/kg validate
 
-growth: install ## growth curves at 1x, 10x, 100x the graph (long) -> benchmarks/GROWTH.md
+growth: install ## growth curves at 1x, 10x, 100x the graph (~10 min) -> benchmarks/GROWTH.md
 	$(BIN)/python -m benchmarks.growth $(GROWTH_ARGS)
 
-bench: build ## load benchmark: kg serve vs Oxigraph server vs rdflib-endpoint (~12 min) -> benchmarks/RESULTS.md
+bench: build ## load benchmark: kg serve vs Oxigraph server vs rdflib-endpoint (~10 min) -> benchmarks/RESULTS.md
 	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
 	command -v wrk >/dev/null || apt-get install -y wrk
 	$(BIN)/python -m benchmarks.load $(BENCH_ARGS)
