@@ -120,8 +120,8 @@ class Server:
         pids = self.tree()
         rss = pss = 0
         for pid in pids:
-            rss += _status_kb(pid, "VmRSS")
-            pss += _rollup_kb(pid, "Pss")
+            rss += _proc_kb(pid, "status", "VmRSS")
+            pss += _proc_kb(pid, "smaps_rollup", "Pss")
         return {"rss_mib": rss / 1024, "pss_mib": pss / 1024, "processes": len(pids)}
 
     def cpu_seconds(self) -> float:
@@ -169,19 +169,10 @@ def descendants(root: int) -> list[int]:
     return found
 
 
-def _status_kb(pid: int, key: str) -> int:
+def _proc_kb(pid: int, name: str, key: str) -> int:
+    """The ``key:`` figure in KiB of /proc/<pid>/<name> (status, smaps_rollup); 0 if gone."""
     try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith(key + ":"):
-                return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
-
-
-def _rollup_kb(pid: int, key: str) -> int:
-    try:
-        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+        for line in Path(f"/proc/{pid}/{name}").read_text().splitlines():
             if line.startswith(key + ":"):
                 return int(line.split()[1])
     except OSError:
