@@ -15,15 +15,18 @@ from __future__ import annotations
 
 import gc
 import html
+import logging
 import re
 import shutil
 import subprocess
 import warnings
 from pathlib import Path
+from typing import Any
 
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS
 
+from cahr.errors import InputError
 from cahr.iris import BASE, CAHR, ID, ONTOLOGY
 
 DIAGRAM_NAME = "ontology.svg"
@@ -57,9 +60,9 @@ def documented_graph(ontology: Graph) -> Graph:
     return out
 
 
-def ontology_html(ontology: Graph, *, with_diagram: bool) -> str:
+def ontology_html(ontology: Graph) -> str:
     """pyLODE's HTML for the ontology, made local, with term anchors and the diagram."""
-    from pylode import OntPub  # imported here: pyLODE loads its background ontologies on import
+    OntPub = _import_pylode()
 
     # pyLODE 3.3 reads its stylesheet with open() and never closes it; the ResourceWarning
     # is its bug, not ours, and must not fail a build run under -W error.
@@ -75,20 +78,38 @@ def ontology_html(ontology: Graph, *, with_diagram: bool) -> str:
         '<a href="/dumps/">Dumps</a> · <a href="/ontology?format=ttl">OWL (Turtle)</a></nav>'
     )
     page = page.replace('<div id="content">', '<div id="content">' + banner, 1)
-    if with_diagram:
-        figure = (
-            '<div class="section" id="diagram"><h2>Diagram</h2>'
-            "<p>Classes of the <code>cahr:</code> namespace (boxes), their subclass links "
-            "(hollow arrows) and the object properties whose domain and range are both "
-            "CAHR classes (labelled arrows). Generated from the OWL file by Graphviz.</p>"
-            f'<p><a href="{DIAGRAM_URL}"><img src="{DIAGRAM_URL}" '
-            'alt="Class and property diagram of the CAHR ontology" '
-            'style="max-width:100%;height:auto"></a></p></div>'
-        )
-        page = page.replace(
-            '<div class="section" id="classes">', figure + '<div class="section" id="classes">', 1
-        )
+    figure = (
+        '<div class="section" id="diagram"><h2>Diagram</h2>'
+        "<p>Classes of the <code>cahr:</code> namespace (boxes), their subclass links "
+        "(hollow arrows) and the object properties whose domain and range are both "
+        "CAHR classes (labelled arrows). Generated from the OWL file by Graphviz.</p>"
+        f'<p><a href="{DIAGRAM_URL}"><img src="{DIAGRAM_URL}" '
+        'alt="Class and property diagram of the CAHR ontology" '
+        'style="max-width:100%;height:auto"></a></p></div>'
+    )
+    page = page.replace(
+        '<div class="section" id="classes">', figure + '<div class="section" id="classes">', 1
+    )
     return page
+
+
+def _import_pylode() -> Any:
+    """pyLODE's OntPub, imported without the logging set-up that pyLODE does on import.
+
+    Imported here, not at the top: pyLODE loads its background ontologies on import.
+    One of its modules calls ``logging.basicConfig(level=DEBUG)``, which would make
+    every library's debug lines part of ``kg build``'s output; basicConfig does nothing
+    while the root logger has a handler, so a silent one stands in during the import.
+    """
+    root = logging.getLogger()
+    stand_in, level = logging.NullHandler(), root.level
+    root.addHandler(stand_in)
+    try:
+        from pylode import OntPub
+    finally:
+        root.removeHandler(stand_in)
+        root.setLevel(level)
+    return OntPub
 
 
 def _with_local_anchor(match: re.Match[str]) -> str:
@@ -161,19 +182,19 @@ def _dot_escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace('"', '\\"')
 
 
-def dot_available() -> bool:
-    """Whether Graphviz's ``dot`` is on PATH (Debian package ``graphviz``)."""
-    return shutil.which("dot") is not None
-
-
 def render(dot_source: str, fmt: str = "svg") -> bytes:
     """Run ``dot -T<fmt>`` on a Graphviz description.
 
-    :raises RuntimeError: dot is missing or failed.
+    :raises InputError: dot is not installed (the site links to the diagram, so a build
+        without it would publish a broken page).
+    :raises RuntimeError: dot failed.
     """
     exe = shutil.which("dot")
     if exe is None:
-        raise RuntimeError("Graphviz's dot was not found: install the Debian package graphviz")
+        raise InputError(
+            "Graphviz's dot was not found, and the ontology page shows a diagram drawn by it: "
+            "install the Debian package graphviz (`make build` installs it when missing)"
+        )
     done = subprocess.run(
         [exe, f"-T{fmt}"], input=dot_source.encode(), capture_output=True, timeout=120, check=False
     )
@@ -183,15 +204,14 @@ def render(dot_source: str, fmt: str = "svg") -> bytes:
 
 
 def make_docs(ontology_file: Path) -> dict[str, bytes]:
-    """``ontology.html`` and, when Graphviz is there, ``ontology.svg``, from the OWL file.
+    """``ontology.html`` and ``ontology.svg`` (drawn by Graphviz), from the OWL file.
 
     :returns: file name -> content, for the caller to write into dist/.
+    :raises InputError: Graphviz is not installed.
     """
     ontology = Graph()
     ontology.parse(ontology_file, format="turtle")
-    files: dict[str, bytes] = {}
-    with_diagram = dot_available()
-    if with_diagram:
-        files[DIAGRAM_NAME] = render(diagram_dot(ontology), "svg")
-    files[HTML_NAME] = ontology_html(ontology, with_diagram=with_diagram).encode("utf-8")
-    return files
+    return {
+        DIAGRAM_NAME: render(diagram_dot(ontology), "svg"),
+        HTML_NAME: ontology_html(ontology).encode("utf-8"),
+    }
