@@ -103,8 +103,8 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _build(args: argparse.Namespace) -> int:
-    from cahr.build.pipeline import build
-    from cahr.build.summary import table
+    from cahr.pipeline.run import build
+    from cahr.pipeline.summary import table
 
     layout = Layout.at(args.root)
     built = build(layout, args.out)
@@ -128,7 +128,7 @@ def _build(args: argparse.Namespace) -> int:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from cahr.build.pipeline import check
+    from cahr.pipeline.run import check
 
     checked = check(Layout.at(args.root))
     print(checked.report.text())

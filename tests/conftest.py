@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from cahr.build.pipeline import Built, build
 from cahr.layout import Layout
+from cahr.pipeline.run import Built, build
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -16,7 +16,7 @@ from pyparsing import ParseException
 from rdflib import Dataset, Graph, URIRef
 from rdflib.term import Node
 
-from cahr.build.export import read_build
+from cahr.dist import read_build
 from cahr.errors import QueryRefused, QuerySyntaxError
 from cahr.store.base import Boolean, QueryResult, Solutions, Triples
 

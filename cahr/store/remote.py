@@ -39,11 +39,12 @@ import pyoxigraph as ox
 from rdflib import BNode
 from rdflib.term import Node
 
-from cahr.build.export import MANIFEST, read_build
+from cahr.dist import MANIFEST, read_build
 from cahr.errors import InputError, QueryRefused, QuerySyntaxError, QueryTimeout, StoreUnavailable
 from cahr.query import UPDATE_FORMS, analyse, syntax_error
+from cahr.rdf import to_oxigraph
 from cahr.store.base import Boolean, QueryResult, Solutions, Triples
-from cahr.store.oxigraph import rows_of, to_oxigraph, triples_of
+from cahr.store.oxigraph import rows_of, triples_of
 
 RESULTS_JSON = "application/sparql-results+json"
 N_TRIPLES = "application/n-triples"

@@ -26,11 +26,10 @@ from typing import Any
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS
 
+from cahr.dist import DIAGRAM_NAME, HTML_NAME
 from cahr.errors import InputError
 from cahr.iris import BASE, CAHR, ID, ONTOLOGY
 
-DIAGRAM_NAME = "ontology.svg"
-HTML_NAME = "ontology.html"
 DIAGRAM_URL = "/ontology/diagram.svg"
 
 _ENTITY = re.compile(

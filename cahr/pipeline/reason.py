@@ -1,7 +1,7 @@
 """Stage 2: materialise OWL RL entailments into the inferred graph.
 
 The closure of the ontology plus every article graph is computed by
-:mod:`cahr.build.rules`, a semi-naive forward chainer of the rules owlrl
+:mod:`cahr.pipeline.rules`, a semi-naive forward chainer of the rules owlrl
 applies (owlrl took 8.5 s of a 13 s build; issue #7); owlrl itself stays
 behind ``engine="owlrl"`` as the reference that ``tests/pipeline/test_reasoner.py``
 holds the fast engine to. What is new goes into its own graph, never into the
@@ -20,9 +20,9 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS
 from rdflib.term import Node
 
-from cahr.build.memory import cyclic_gc_paused
-from cahr.build.rules import NeedsReference, closure
 from cahr.iris import BUILTIN_NAMESPACES
+from cahr.pipeline.memory import cyclic_gc_paused
+from cahr.pipeline.rules import NeedsReference, closure
 
 log = logging.getLogger(__name__)
 
@@ -80,7 +80,7 @@ def is_trivial(triple: Triple) -> bool:
 def infer(asserted: Iterable[Triple], engine: Choice["fast", "owlrl"] = "fast") -> Graph:
     """The OWL RL entailments of ``asserted`` that it does not already contain.
 
-    :param engine: ``fast`` (:mod:`cahr.build.rules`) or ``owlrl``, the reference;
+    :param engine: ``fast`` (:mod:`cahr.pipeline.rules`) or ``owlrl``, the reference;
         the fast engine hands an input it does not cover (owl:hasKey) to owlrl.
 
     >>> from rdflib import Namespace

@@ -13,16 +13,16 @@ from pathlib import Path
 from rdflib import Graph
 
 import cahr
-from cahr.build import summary
-from cahr.build.export import dataset_with, write_dist
-from cahr.build.load import Loaded, load
-from cahr.build.memory import cyclic_gc_paused
-from cahr.build.publish import publish
-from cahr.build.reason import infer
-from cahr.build.validate import Report, validate
 from cahr.errors import BuildFailed
 from cahr.iris import INFERRED_GRAPH, ONTOLOGY_GRAPH, graph_iri
 from cahr.layout import Layout
+from cahr.pipeline import summary
+from cahr.pipeline.export import dataset_with, write_dist
+from cahr.pipeline.load import Loaded, load
+from cahr.pipeline.memory import cyclic_gc_paused
+from cahr.pipeline.publish import publish
+from cahr.pipeline.reason import infer
+from cahr.pipeline.validate import Report, validate
 
 
 @dataclass

@@ -19,16 +19,12 @@ from typing import Any
 from rdflib import BNode, Dataset, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, OWL, RDF, VOID, XSD
 
-from cahr.iris import BASE, ONTOLOGY, bind_prefixes
+from cahr.dist import RDF_DUMPS
+from cahr.iris import BASE, DATASET, DCAT_VERSION, ONTOLOGY, VOID_DOC, bind_prefixes
 
 SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
 SPDX = Namespace("http://spdx.org/rdf/terms#")
 IANA = "https://www.iana.org/assignments/media-types/"
-# DCAT 3 terms that rdflib's closed DCAT namespace (DCAT 2) does not list.
-DCAT_VERSION = URIRef(str(DCAT) + "version")
-
-VOID_DOC = URIRef(BASE + ".well-known/void")
-DATASET = URIRef(BASE + ".well-known/void#dataset")
 SERVICE = URIRef(BASE + ".well-known/void#sparql-service")
 ENDPOINT = URIRef(BASE + "sparql")
 LANDING_PAGE = URIRef(BASE)
@@ -42,7 +38,6 @@ DESCRIPTION = (
 )
 
 # Which dumps are RDF (a void:dataDump); the others are reports.
-RDF_DUMPS = ("dataset.trig", "dataset.nq", "union.ttl", "union.nt", "union.jsonld", "ontology.ttl")
 
 
 def dump_iri(name: str) -> URIRef:
