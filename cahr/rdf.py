@@ -95,9 +95,9 @@ def write_rdf(
     'id:x schema:value "41"^^xsd:decimal .'
     """
     known = {**PREFIXES, **(prefixes or {})}
-    quads = (as_quad(s) for s in statements)
     if media_type == JSON_LD:
-        return _compacted_json_ld(quads, known)
+        return _compacted_json_ld(statements, known)
+    quads = (as_quad(s) for s in statements)
     rdf_format = FORMATS[media_type]
     items: Iterable[ox.Triple | ox.Quad]
     # An RDF graph or dataset is a set: each statement once (a triple format merges graphs).
@@ -109,12 +109,16 @@ def write_rdf(
     return body
 
 
-def _compacted_json_ld(quads: Iterable[ox.Quad], prefixes: dict[str, str]) -> bytes:
+def _compacted_json_ld(statements: Iterable[Statement], prefixes: dict[str, str]) -> bytes:
     graph = Graph()
     for prefix, namespace in prefixes.items():
         graph.bind(prefix, namespace, override=True, replace=True)
-    for quad in quads:
-        graph.add((to_rdflib(quad.subject), to_rdflib(quad.predicate), to_rdflib(quad.object)))
+    for statement in statements:
+        if isinstance(statement, ox.Triple | ox.Quad):
+            terms = (statement.subject, statement.predicate, statement.object)
+            graph.add((to_rdflib(terms[0]), to_rdflib(terms[1]), to_rdflib(terms[2])))
+        else:
+            graph.add(tuple(statement[:3]))
     body: bytes = graph.serialize(
         format="json-ld", context=prefixes, auto_compact=True, encoding="utf-8"
     )

@@ -60,7 +60,8 @@ class OxigraphStore:
         if isinstance(result, ox.QuerySolutions):
             variables = [v.value for v in result.variables]
             return Solutions(variables, rows_of(result, len(variables), native=native))
-        return Triples(triples_of(result))
+        # Native triples are only written (cahr.rdf takes them as they are).
+        return Triples(iter(result) if native else triples_of(result))
 
     def quads(
         self,
