@@ -16,11 +16,12 @@ the default graph.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from typing import Any
 
 import pyoxigraph as ox
-from rdflib import BNode, Graph, Literal, URIRef
+from rdflib import BNode, Dataset, Graph, Literal, URIRef
 from rdflib.namespace import XSD
 from rdflib.term import Node
 
@@ -82,6 +83,21 @@ def as_quad(statement: Statement) -> ox.Quad:
     return ox.Quad(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o), name)
 
 
+def canonical_quads(graph: Graph | Dataset) -> list[ox.Quad]:
+    """The statements of an rdflib Graph (in the default graph) or Dataset (named graphs),
+    blank nodes labelled canonically (RDFC-1.0), sorted: the same statements give the same
+    list, whatever labels rdflib gave their blank nodes when it parsed them (random ones)."""
+    if isinstance(graph, Dataset):
+        statements = [as_quad(quad) for quad in graph.quads((None, None, None, None))]
+    else:
+        statements = [as_quad(triple) for triple in graph]
+    if any(isinstance(t, ox.BlankNode) for q in statements for t in (q.subject, q.object)):
+        labelled = ox.Dataset(statements)
+        labelled.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
+        statements = list(labelled)
+    return sorted(statements, key=str)
+
+
 def write_rdf(
     statements: Iterable[Statement], media_type: str, *, prefixes: dict[str, str] | None = None
 ) -> bytes:
@@ -119,7 +135,20 @@ def _compacted_json_ld(statements: Iterable[Statement], prefixes: dict[str, str]
             graph.add((to_rdflib(terms[0]), to_rdflib(terms[1]), to_rdflib(terms[2])))
         else:
             graph.add(tuple(statement[:3]))
-    body: bytes = graph.serialize(
-        format="json-ld", context=prefixes, auto_compact=True, encoding="utf-8"
-    )
-    return body
+    compacted = json.loads(graph.serialize(format="json-ld", context=prefixes, auto_compact=True))
+    # rdflib writes nodes and values in the order of its hash tables, which changes from one
+    # process to the next; sorted, the same graph is the same bytes.
+    return (json.dumps(_sorted_json_ld(compacted), indent=2, ensure_ascii=False) + "\n").encode()
+
+
+def _sorted_json_ld(value: Any) -> Any:
+    """JSON-LD with every unordered array sorted (an ``@list`` keeps its order)."""
+    if isinstance(value, dict):
+        return {
+            key: [_sorted_json_ld(v) for v in item] if key == "@list" else _sorted_json_ld(item)
+            for key, item in value.items()
+        }
+    if isinstance(value, list):
+        items = [_sorted_json_ld(v) for v in value]
+        return sorted(items, key=lambda v: json.dumps(v, sort_keys=True, ensure_ascii=False))
+    return value

@@ -10,15 +10,15 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import pyoxigraph as ox
 from rdflib import Dataset, Graph
 
 from cahr.dist import DUMPS, MANIFEST, file_entry
-from cahr.iris import bind_prefixes
-from cahr.rdf import as_quad, write_rdf
+from cahr.iris import ONTOLOGY_GRAPH, bind_prefixes
+from cahr.rdf import canonical_quads, write_rdf
 
 
 def write_dist(
@@ -41,15 +41,21 @@ def write_dist(
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}-new-", dir=out.parent))
     try:
-        quads, union_triples = sorted_quads(dataset), sorted_quads(union)
+        # The union and the ontology are taken from the labelled dataset, so that a blank
+        # node has one label in every dump.
+        quads = canonical_quads(dataset)
+        union_triples = _default_graph(quads)
+        ontology_iri = str(ONTOLOGY_GRAPH)
+        ontology_triples = _default_graph(q for q in quads if q.graph_name.value == ontology_iri)
+        assert len(union_triples) == len(union) and len(ontology_triples) == len(ontology)
         statements: dict[str, list[ox.Quad]] = {
             "dataset.trig": quads,
             "dataset.nq": quads,
             "union.ttl": union_triples,
             "union.nt": union_triples,
             "union.jsonld": union_triples,
-            "ontology.ttl": sorted_quads(ontology),
-            "validation-report.ttl": sorted_quads(report_graph),
+            "ontology.ttl": ontology_triples,
+            "validation-report.ttl": canonical_quads(report_graph),
         }
         contents = {name: write_rdf(found, DUMPS[name][1]) for name, found in statements.items()}
         contents["validation-report.txt"] = (report_text + "\n").encode("utf-8")
@@ -68,14 +74,10 @@ def write_dist(
     return manifest
 
 
-def sorted_quads(graph: Graph | Dataset) -> list[ox.Quad]:
-    """The statements of an rdflib Graph (default graph) or Dataset (named graphs), sorted,
-    so that every dump lists them in one order and two builds diff cleanly."""
-    if isinstance(graph, Dataset):
-        statements = [as_quad((s, p, o, g)) for s, p, o, g in graph.quads((None, None, None, None))]
-    else:
-        statements = [as_quad(triple) for triple in graph]
-    return sorted(statements, key=str)
+def _default_graph(quads: Iterable[ox.Quad]) -> list[ox.Quad]:
+    """The triples of ``quads``, each once, in the default graph, sorted."""
+    merged = dict.fromkeys(ox.Quad(q.subject, q.predicate, q.object) for q in quads)
+    return sorted(merged, key=str)
 
 
 def _swap_in(staging: Path, out: Path) -> None:

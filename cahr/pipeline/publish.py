@@ -16,6 +16,7 @@ from typing import Any
 from cahr.dist import EXAMPLES_NAME, VOID_NAME, file_entry
 from cahr.layout import Layout
 from cahr.pipeline import docs, examples, void
+from cahr.rdf import canonical_quads, write_rdf
 
 
 def publish(layout: Layout, dist: Path, manifest: dict[str, Any]) -> dict[str, Any]:
@@ -23,7 +24,9 @@ def publish(layout: Layout, dist: Path, manifest: dict[str, Any]) -> dict[str, A
     made = docs.make_docs(dist / "ontology.ttl")
     found = examples.as_json(examples.examples(layout))
     made[EXAMPLES_NAME] = (json.dumps(found, indent=2, ensure_ascii=False) + "\n").encode()
-    made[VOID_NAME] = void.describe(dist, manifest).serialize(format="turtle").encode("utf-8")
+    made[VOID_NAME] = write_rdf(
+        canonical_quads(void.describe(dist, manifest)), "text/turtle", prefixes=void.PREFIXES
+    )
     for name, data in made.items():
         (dist / name).write_bytes(data)
     files = dict(manifest.get("files", {}))

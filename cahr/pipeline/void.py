@@ -24,6 +24,8 @@ from cahr.iris import BASE, DATASET, DCAT_VERSION, ONTOLOGY, VOID_DOC, bind_pref
 
 SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
 SPDX = Namespace("http://spdx.org/rdf/terms#")
+# The vocabularies of the description, besides the project's own prefixes.
+PREFIXES = {"void": str(VOID), "dcat": str(DCAT), "sd": str(SD), "spdx": str(SPDX)}
 IANA = "https://www.iana.org/assignments/media-types/"
 SERVICE = URIRef(BASE + ".well-known/void#sparql-service")
 ENDPOINT = URIRef(BASE + "sparql")
@@ -58,7 +60,7 @@ def describe(dist: Path, manifest: dict[str, Any]) -> Graph:
 
     g = Graph()
     bind_prefixes(g)
-    for prefix, ns in (("void", VOID), ("dcat", DCAT), ("sd", SD), ("spdx", SPDX)):
+    for prefix, ns in PREFIXES.items():
         g.bind(prefix, ns)
 
     g.add((VOID_DOC, RDF.type, VOID.DatasetDescription))
