@@ -16,9 +16,11 @@ from __future__ import annotations
 import gc
 import html
 import logging
+import os
 import re
 import shutil
 import subprocess
+import sys
 import warnings
 from pathlib import Path
 from typing import Any
@@ -29,6 +31,7 @@ from rdflib.namespace import OWL, RDF, RDFS
 from cahr.dist import DIAGRAM_NAME, HTML_NAME
 from cahr.errors import InputError
 from cahr.iris import BASE, CAHR, ID, ONTOLOGY
+from cahr.rdf import canonical_quads, to_rdflib
 
 DIAGRAM_URL = "/ontology/diagram.svg"
 
@@ -212,5 +215,56 @@ def make_docs(ontology_file: Path) -> dict[str, bytes]:
     ontology.parse(ontology_file, format="turtle")
     return {
         DIAGRAM_NAME: render(diagram_dot(ontology), "svg"),
-        HTML_NAME: ontology_html(ontology).encode("utf-8"),
+        HTML_NAME: _html_with_fixed_hash_seed(ontology_file),
     }
+
+
+class _InsertionOrdered(dict[Any, None]):
+    """A set's ``add`` and iteration, in insertion order (see the ``__main__`` block)."""
+
+    def add(self, item: Any) -> None:
+        self.setdefault(item)
+
+
+def _html_with_fixed_hash_seed(ontology_file: Path) -> bytes:
+    """The documentation page, made by pyLODE in a child Python whose hash seed is fixed.
+
+    pyLODE lists some terms in the order of its hash tables, which Python seeds at
+    random in every process, and of blank-node names, which rdflib draws at random:
+    two builds of the same ontology gave two orders. With a fixed seed and canonical
+    blank-node names the page is the same bytes every time, so that a build can be
+    cited by its checksums.
+
+    :raises RuntimeError: pyLODE failed.
+    """
+    done = subprocess.run(
+        [sys.executable, "-m", "cahr.pipeline.docs", str(ontology_file)],
+        env={**os.environ, "PYTHONHASHSEED": "0"},
+        capture_output=True,
+        timeout=300,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"pyLODE failed:\n{done.stderr.decode(errors='replace')}")
+    return done.stdout
+
+
+if __name__ == "__main__":
+    # The child of _html_with_fixed_hash_seed: the page of the ontology file named, on stdout.
+    # rdflib names blank nodes at random when it parses; pyLODE's order depends on the
+    # names too, so they are relabelled canonically first.
+    parsed = Graph()
+    parsed.parse(sys.argv[1], format="turtle")
+    graph = Graph()
+    for prefix, namespace in parsed.namespaces():
+        graph.bind(prefix, namespace)
+    for quad in canonical_quads(parsed):
+        graph.add((to_rdflib(quad.subject), to_rdflib(quad.predicate), to_rdflib(quad.object)))
+    # pyLODE 3.3 gathers the members of a union or intersection class in a set() of HTML
+    # elements, which iterates in the order of their memory addresses; an insertion-ordered
+    # stand-in (the RDF list's order) for that module's set() makes the order the list's.
+    _import_pylode()  # quietly, before its utils module is touched
+    import pylode.utils
+
+    pylode.utils.set = _InsertionOrdered  # type: ignore[attr-defined]
+    sys.stdout.buffer.write(ontology_html(graph).encode("utf-8"))

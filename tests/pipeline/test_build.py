@@ -12,7 +12,8 @@ from rdflib.namespace import OWL, RDF
 from cahr.dist import DUMPS, EXTRAS
 from cahr.iris import INFERRED_GRAPH, ONTOLOGY_GRAPH, graph_iri
 from cahr.layout import Layout
-from cahr.pipeline.run import Built, build_id
+from cahr.pipeline.identity import build_id
+from cahr.pipeline.run import Built
 
 
 def test_the_real_graph_conforms(built: Built) -> None:
