@@ -115,13 +115,14 @@ def write_rdf(
         return _compacted_json_ld(statements, known)
     quads = (as_quad(s) for s in statements)
     rdf_format = FORMATS[media_type]
-    items: Iterable[ox.Triple | ox.Quad]
     # An RDF graph or dataset is a set: each statement once (a triple format merges graphs).
+    items: Iterable[ox.Triple] | Iterable[ox.Quad]
     if rdf_format.supports_datasets:
-        items = dict.fromkeys(quads)
+        items = list(dict.fromkeys(quads))
     else:
-        items = dict.fromkeys(q.triple for q in quads)
-    body: bytes = ox.serialize(items, format=rdf_format, prefixes=known)
+        items = list(dict.fromkeys(q.triple for q in quads))
+    body = ox.serialize(items, format=rdf_format, prefixes=known)
+    assert body is not None  # no output file was given: the bytes are returned
     return body
 
 

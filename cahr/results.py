@@ -97,7 +97,8 @@ def _parts(term: object) -> tuple[str, str, str | None, str | None]:
         return "uri", term.value, None, None
     if isinstance(term, ox.Literal):
         datatype = term.datatype.value
-        return "literal", term.value, term.language, None if datatype in _IMPLICIT else datatype
+        language = term.language or None
+        return "literal", term.value, language, None if datatype in _IMPLICIT else datatype
     if isinstance(term, ox.BlankNode):
         return "bnode", term.value, None, None
     if isinstance(term, URIRef):
@@ -105,8 +106,8 @@ def _parts(term: object) -> tuple[str, str, str | None, str | None]:
     if isinstance(term, BNode):
         return "bnode", str(term), None, None
     assert isinstance(term, Literal)
-    datatype = str(term.datatype) if term.datatype and not term.language else None
-    return "literal", str(term), term.language or None, datatype
+    written_type = str(term.datatype) if term.datatype and not term.language else None
+    return "literal", str(term), term.language or None, written_type
 
 
 def _json_term(term: object) -> dict[str, str]:

@@ -78,7 +78,8 @@ def settings_from(args: argparse.Namespace) -> dict[str, Any]:
         from cahr.store.remote import RemoteStore
 
         RemoteStore(settings["store"], Path(settings["dist"]), timeout=10).check()
-    return settings
+    chosen: dict[str, Any] = settings
+    return chosen
 
 
 def _serve(args: argparse.Namespace) -> int:

@@ -152,7 +152,7 @@ def diagram_dot(ontology: Graph) -> str:
             f'  "{local}" [label="{_dot_escape(_label(ontology, c))}", URL="/ontology#{local}"];'
         )
     for c in classes:
-        for parent in sorted(ontology.objects(c, RDFS.subClassOf)):
+        for parent in sorted(ontology.objects(c, RDFS.subClassOf), key=str):
             if parent in known:
                 lines.append(
                     f'  "{_local(c)}" -> "{_local(parent)}" [arrowhead=empty, color="#555555"];'
@@ -160,16 +160,16 @@ def diagram_dot(ontology: Graph) -> str:
     # Several properties between one pair of classes share one arrow with a
     # multi-line label: one arrow per property made the hubs (Agent, Event) unreadable.
     pairs: dict[tuple[str, str], list[str]] = {}
-    for p in sorted(ontology.subjects(RDF.type, OWL.ObjectProperty)):
+    for p in sorted(ontology.subjects(RDF.type, OWL.ObjectProperty), key=str):
         if not str(p).startswith(str(CAHR)):
             continue
-        for d in sorted(x for x in ontology.objects(p, RDFS.domain) if x in known):
-            for r in sorted(x for x in ontology.objects(p, RDFS.range) if x in known):
+        for d in sorted((x for x in ontology.objects(p, RDFS.domain) if x in known), key=str):
+            for r in sorted((x for x in ontology.objects(p, RDFS.range) if x in known), key=str):
                 pairs.setdefault((_local(d), _local(r)), []).append(_local(p))
-    for (d, r), names in sorted(pairs.items()):
+    for (domain, range_), names in sorted(pairs.items()):
         label = "\\n".join(names)
         lines.append(
-            f'  "{d}" -> "{r}" [label="{label}", color="#c0504d", '
+            f'  "{domain}" -> "{range_}" [label="{label}", color="#c0504d", '
             'fontcolor="#8a2a27", style=dashed];'
         )
     lines.append("}")
@@ -266,5 +266,5 @@ if __name__ == "__main__":
     _import_pylode()  # quietly, before its utils module is touched
     import pylode.utils
 
-    pylode.utils.set = _InsertionOrdered  # type: ignore[attr-defined]
+    pylode.utils.set = _InsertionOrdered
     sys.stdout.buffer.write(ontology_html(graph).encode("utf-8"))

@@ -46,7 +46,11 @@ def write_dist(
         quads = canonical_quads(dataset)
         union_triples = _default_graph(quads)
         ontology_iri = str(ONTOLOGY_GRAPH)
-        ontology_triples = _default_graph(q for q in quads if q.graph_name.value == ontology_iri)
+        ontology_triples = _default_graph(
+            q
+            for q in quads
+            if isinstance(q.graph_name, ox.NamedNode) and q.graph_name.value == ontology_iri
+        )
         assert len(union_triples) == len(union) and len(ontology_triples) == len(ontology)
         statements: dict[str, list[ox.Quad]] = {
             "dataset.trig": quads,
