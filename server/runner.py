@@ -22,6 +22,7 @@ a script that calls ``create_app`` itself must do so under
 
 from __future__ import annotations
 
+import functools
 import gc
 import math
 import multiprocessing
@@ -34,15 +35,16 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
-import pyoxigraph as ox
 from werkzeug.exceptions import BadRequest, NotAcceptable
 
 from cahr.errors import CahrError, QueryRefused, QuerySyntaxError, QueryTimeout, StoreUnavailable
 from cahr.formats import DEFAULT_RDF_TYPE, DEFAULT_RESULT_TYPE
-from cahr.query import syntax_error
+from cahr.query import Explain, vet
 from cahr.results import Written, write
+from cahr.sandbox import check_apart, deny_network, is_denied, network_refused
 from cahr.store import Store, Triples, open_store
-from cahr.store.oxigraph import OxigraphStore
+from cahr.store.oxigraph import check_syntax
+from cahr.store.reference import ReferenceStore
 
 # A child kills itself (SIGALRM's default action) this long after a query's limit,
 # in case the worker that should have killed it is gone.
@@ -67,6 +69,10 @@ class Job:
     result_type: str | None = DEFAULT_RESULT_TYPE
     graph_type: str | None = DEFAULT_RDF_TYPE
     max_rows: int | None = None
+    #: what relative IRIs resolve against when the query has no BASE: the service's IRI
+    base_iri: str | None = None
+    #: False only in a test that proves the sandbox holds alone; no request can set it
+    vet: bool = True
 
 
 class QueryRunner:
@@ -243,11 +249,17 @@ def _child_main(conn: Connection, dist: str, engine: str, timeout: float, remote
     try:
         # A remote store waits a little past the limit: the worker, not the socket, decides.
         store = open_store(Path(dist), engine, remote=remote, timeout=timeout + 1)
+        if not remote:
+            # An embedded engine needs no socket but the pipe (AF_UNIX) to the worker: the
+            # wall behind the vetting (issue #11). A remote store's process must reach it.
+            deny_network()
     except Exception:
         conn.send(("failed", traceback.format_exc()))
         return
-    # The embedded store parses with Oxigraph's parser itself: no second parse.
-    parser = None if isinstance(store, OxigraphStore) else ox.Store()
+    explain: Explain = check_syntax
+    if not is_denied():
+        # Oxigraph's reading of an unvetted text evaluates it: only where no socket opens.
+        explain = functools.partial(check_apart, check_syntax, timeout=timeout)
     conn.send(("ready", store.build_id))
     while True:
         try:
@@ -255,7 +267,7 @@ def _child_main(conn: Connection, dist: str, engine: str, timeout: float, remote
         except (EOFError, OSError):
             return  # the worker is gone
         signal.alarm(math.ceil(timeout) + GRACE_SECONDS)
-        reply = _answer(store, parser, job)
+        reply = _answer(store, explain, job)
         try:
             conn.send(reply)
         except OSError:
@@ -263,23 +275,39 @@ def _child_main(conn: Connection, dist: str, engine: str, timeout: float, remote
         signal.alarm(0)
 
 
-def _answer(store: Store, parser: ox.Store | None, job: Job) -> tuple[Any, ...]:
-    """Evaluate and serialise one job; errors become replies that the worker re-raises.
+def _answer(store: Store, explain: Explain, job: Job) -> tuple[Any, ...]:
+    """Vet, evaluate and serialise one job; errors become replies that the worker re-raises.
 
-    :param parser: an empty Oxigraph store to check the syntax with first, for an
-        engine that does not parse with Oxigraph's parser; None for one that does.
+    The vetting is here, not in the worker: rdflib's pure-Python parse of a large
+    query takes seconds, which the time limit can stop only in this process.
+
+    :param explain: asked for Oxigraph's syntax error when rdflib cannot parse a query;
+        it runs Oxigraph only where no network socket can be opened.
     """
     try:
-        if parser is not None:
-            _check_syntax(parser, job.text)
+        text = job.text
+        if job.vet:
+            text = vet(
+                job.text,
+                store.graphs(),
+                default_graphs=job.default_graphs,
+                named_graphs=job.named_graphs,
+                base_iri=job.base_iri,
+                explain=explain,
+            ).text
+            if isinstance(store, ReferenceStore):
+                # rdflib's engine accepts some invalid queries (a SELECT of a variable
+                # not grouped by): Oxigraph's stricter reading gives every engine one answer.
+                explain(text)
         dataset_given = bool(job.default_graphs or job.named_graphs)
         result = store.query(
-            job.text,
+            text,
             # SPARQL 1.1 Protocol 2.1.4: once either parameter is given, the
             # dataset is exactly the graphs named, the other part being empty.
             default_graphs=list(job.default_graphs) if dataset_given else None,
             named_graphs=list(job.named_graphs) if dataset_given else None,
             native=True,  # the rows are only written
+            base_iri=job.base_iri,
         )
         graph = isinstance(result, Triples)
         media_type = job.graph_type if graph else job.result_type
@@ -297,18 +325,13 @@ def _answer(store: Store, parser: ox.Store | None, job: Job) -> tuple[Any, ...]:
         return ("too-complex", "the query nests too deeply for this engine: simplify it")
     except CahrError as exc:
         return ("refused", str(exc))
-    except Exception:
+    except Exception as exc:
+        if network_refused(exc):
+            return ("refused", NETWORK_REFUSED)
         return ("failed", traceback.format_exc())
 
 
-def _check_syntax(parser: ox.Store, text: str) -> None:
-    """Parse with Oxigraph's parser whatever the engine.
-
-    So that a syntax error gets the same message, line and column on every
-    engine (rdflib's parser reports some errors as plain exceptions). Nothing is
-    evaluated: the store is empty and the lazy result is never iterated.
-    """
-    try:
-        parser.query(text)
-    except SyntaxError as exc:
-        raise syntax_error(str(exc)) from exc
+NETWORK_REFUSED = (
+    "the query tried to open a network connection, and this endpoint's query processes "
+    "cannot open any (SERVICE and outside graphs are refused)"
+)
