@@ -152,7 +152,8 @@ _RDFLIB_ESCAPE = re.compile(r"\\u[0-9a-f]{4}", re.IGNORECASE)
 _ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
 _LONE_CR = re.compile(r"\r(?!\n)")
 
-Explain = Callable[[str], None]
+#: asked for another parser's syntax error on a text and its base IRI
+Explain = Callable[[str, str | None], None]
 
 
 @dataclass(frozen=True)
@@ -240,7 +241,7 @@ def vet(
         raise QuerySyntaxError(parsed.too_complex or parsed.invalid)
     if parsed.syntax is not None:
         if explain is not None:
-            explain(decoded)
+            explain(decoded, base_iri)
             raise QueryRefused(
                 "the query cannot be vetted: the engine reads it, the vetting parser "
                 f"(rdflib's) does not ({parsed.syntax[0]}); rewrite it, for instance "

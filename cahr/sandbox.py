@@ -88,8 +88,10 @@ def network_refused(exc: BaseException) -> bool:
     return False
 
 
-def check_apart(check: Callable[[str], None], text: str, *, timeout: float) -> None:
-    """Run ``check(text)`` in a forked process kept off the network; re-raise its syntax error.
+def check_apart(
+    check: Callable[[str, str | None], None], text: str, base_iri: str | None, *, timeout: float
+) -> None:
+    """Run ``check(text, base_iri)`` in a forked process kept off the network; re-raise its syntax error.
 
     For a process that must keep its sockets (a remote store's query process) and
     yet wants Oxigraph's reading of an unvetted text, which evaluates it.
@@ -104,7 +106,7 @@ def check_apart(check: Callable[[str], None], text: str, *, timeout: float) -> N
         reply: tuple[object, ...] = ("ok",)
         try:
             deny_network()
-            check(text)
+            check(text, base_iri)
         except QuerySyntaxError as exc:
             reply = ("syntax", exc.message, exc.line, exc.column)
         except BaseException as exc:  # noqa: BLE001 (reported to the parent, which raises)

@@ -298,7 +298,7 @@ def _answer(store: Store, explain: Explain, job: Job) -> tuple[Any, ...]:
             if isinstance(store, ReferenceStore):
                 # rdflib's engine accepts some invalid queries (a SELECT of a variable
                 # not grouped by): Oxigraph's stricter reading gives every engine one answer.
-                explain(text)
+                explain(text, job.base_iri)
         dataset_given = bool(job.default_graphs or job.named_graphs)
         result = store.query(
             text,

@@ -143,7 +143,7 @@ def triples_of(triples: Iterable[ox.Triple | ox.Quad]) -> Iterator[Triple]:
 _EMPTY = ox.Store()
 
 
-def check_syntax(text: str) -> None:
+def check_syntax(text: str, base_iri: str | None = None) -> None:
     """Raise Oxigraph's syntax error for ``text`` (message, line, column), if it has one.
 
     For a text rdflib could not parse (``cahr.query.vet``'s ``explain``), so that the
@@ -158,7 +158,7 @@ def check_syntax(text: str) -> None:
     if not is_denied():
         raise RuntimeError("Oxigraph may read unvetted text only in a sandboxed process")
     try:
-        _EMPTY.query(text)
+        _EMPTY.query(text, base_iri=base_iri)
     except SyntaxError as exc:
         raise syntax_error(str(exc)) from exc
     except Exception:  # noqa: S110 (it parsed: what evaluation made of it does not matter)
