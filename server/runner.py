@@ -15,6 +15,10 @@ a new one for each killed, so a request never waits for a child to load the
 build, and a worker's memory under load is what it was at rest (a pool grown
 on demand grew in bursts, which a soak cannot tell from a leak).
 
+Each child vets its queries on their parse (``cahr.query.vet``) and, for an
+embedded engine, cannot open a network socket at all (``cahr.sandbox``,
+installed before it reads a query): see docs/querying.md, "What is enforced where".
+
 As in any multiprocessing code, a child re-imports the parent's main script:
 a script that calls ``create_app`` itself must do so under
 ``if __name__ == "__main__":`` (``kg serve``, gunicorn and pytest do).
