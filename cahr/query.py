@@ -53,6 +53,8 @@ _TOKEN = re.compile(
     re.VERBOSE | re.DOTALL,
 )
 
+_ABSOLUTE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
+
 
 @dataclass
 class QueryInfo:
@@ -117,11 +119,20 @@ def analyse(text: str) -> QueryInfo:
     return info
 
 
+def has_relative_iri(text: str) -> bool:
+    """Whether ``text`` may hold a relative IRI (a guess that errs towards yes).
+
+    >>> has_relative_iri("SELECT * { <x> ?p ?o }"), has_relative_iri("ASK { <urn:a> ?p ?o }")
+    (True, False)
+    """
+    return any(kind == "iri" and not _ABSOLUTE.match(value[1:-1]) for kind, value in _tokens(text))
+
+
 def _resolve(token: tuple[str, str], prefixes: dict[str, str], base: str) -> str | None:
     kind, value = token
     if kind == "iri":
         iri = value[1:-1]
-        return iri if re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", iri) else base + iri
+        return iri if _ABSOLUTE.match(iri) else base + iri
     if kind == "pname":
         prefix, _, local = value.partition(":")
         return prefixes.get(prefix, prefix + ":") + local

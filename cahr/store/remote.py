@@ -41,7 +41,7 @@ from rdflib.term import Node
 
 from cahr.build.export import MANIFEST, read_build
 from cahr.errors import InputError, QueryRefused, QuerySyntaxError, QueryTimeout, StoreUnavailable
-from cahr.query import UPDATE_FORMS, analyse, syntax_error
+from cahr.query import UPDATE_FORMS, analyse, has_relative_iri, syntax_error
 from cahr.store.base import Boolean, QueryResult, Solutions, Triples
 from cahr.store.oxigraph import rows_of, to_oxigraph, triples_of
 
@@ -163,7 +163,7 @@ class RemoteStore:
         # (cahr.query.vet) before it comes here; the store's own queries are ours.
         if analyse(text).form in UPDATE_FORMS:
             raise QueryRefused("the remote store answers queries only, never updates")
-        if base_iri is not None:
+        if base_iri is not None and has_relative_iri(text):
             # The endpoint would resolve against its own URL; a later BASE in the query
             # still wins. On the first line, so that its line numbers stay the query's.
             text = f"BASE {ox.NamedNode(base_iri)} {text}"

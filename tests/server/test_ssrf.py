@@ -278,10 +278,16 @@ def test_kg_query_refuses_escaped_service_on_every_engine(
     _wait_for_nothing(listener)
 
 
-@pytest.mark.parametrize("engine", ["oxigraph", "rdflib"])
-def test_relative_iris_resolve_against_the_service_iri(make_app, engine: str) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize("engine", ["oxigraph", "rdflib", "remote"])
+def test_relative_iris_resolve_against_the_service_iri(
+    make_app, request: pytest.FixtureRequest, engine: str
+) -> None:  # type: ignore[no-untyped-def]
     """Point 5: without BASE, ``<x>`` is relative to the URL the query was sent to."""
-    client = make_app(engine=engine).test_client()
+    if engine == "remote":
+        settings = {"store": request.getfixturevalue("oxigraph_endpoint")}
+    else:
+        settings = {"engine": engine}
+    client = make_app(**settings).test_client()
     response = client.get("/sparql", query_string={"query": "SELECT ?v WHERE { BIND(<x> AS ?v) }"})
     assert response.status_code == 200, response.get_data(as_text=True)
     [binding] = response.get_json()["results"]["bindings"]
