@@ -314,3 +314,32 @@ def test_kg_query_resolves_relative_iris_against_the_w3id_service(dist: Path, en
     assert result.returncode == 0, result.stderr
     [binding] = json.loads(result.stdout)["results"]["bindings"]
     assert binding["v"]["value"] == "https://w3id.org/cahr/id/kazakhstan"
+
+
+def _connect(listener_port: int) -> None:
+    import socket
+
+    with socket.create_connection(("127.0.0.1", listener_port), timeout=2):
+        pass
+
+
+def test_oxigraphs_second_opinion_runs_only_off_the_network(listener: Listener) -> None:
+    """A remote store's query process keeps its sockets: Oxigraph's syntax check of an
+    unvetted text (which evaluates it) runs in a forked process behind the filter."""
+    from cahr.sandbox import check_apart
+    from cahr.store.oxigraph import check_syntax
+
+    def connects(text: str, base_iri: str | None) -> None:
+        _connect(listener.port)
+
+    with pytest.raises(RuntimeError, match="PermissionError"):
+        check_apart(connects, "", None, timeout=10)
+    check_apart(
+        check_syntax, f"ASK {{ SERVICE <{listener.url}> {{ ?s ?p ?o }} }}", None, timeout=10
+    )
+    with pytest.raises(QuerySyntaxError) as error:
+        check_apart(check_syntax, "SELECT * WHERE { ?s ?p }", None, timeout=10)
+    assert error.value.line == 1 and error.value.column is not None
+    with pytest.raises(RuntimeError, match="sandboxed"):
+        check_syntax("ASK {}")  # this process (pytest) is not sandboxed: Oxigraph never runs here
+    _wait_for_nothing(listener)
