@@ -58,7 +58,13 @@ STARTUP_SECONDS = 60
 # The stack a query is parsed and evaluated on (reserved, touched only as deep as it goes).
 EVAL_STACK_BYTES = 256 * 1024 * 1024
 # Imported once by the forkserver, so that children start with the engines loaded.
-PRELOAD = ["cahr.server.runner", "cahr.store.oxigraph", "cahr.store.reference", "cahr.store.remote"]
+PRELOAD = [
+    "cahr.server.runner",
+    "cahr.store.oxigraph",
+    "cahr.store.reference",
+    "cahr.store.remote",
+    "pyseccomp",
+]
 
 
 @dataclass(frozen=True)
