@@ -343,3 +343,30 @@ def test_oxigraphs_second_opinion_runs_only_off_the_network(listener: Listener) 
     with pytest.raises(RuntimeError, match="sandboxed"):
         check_syntax("ASK {}")  # this process (pytest) is not sandboxed: Oxigraph never runs here
     _wait_for_nothing(listener)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    cases=st.lists(st.booleans(), min_size=5, max_size=5),
+    escaped=st.lists(st.booleans(), min_size=5, max_size=5),
+    gap=_gap,
+    named=st.booleans(),
+    graph=st.sampled_from(
+        [
+            "<http://127.0.0.1:9/g>",
+            "<g.ttl>",
+            "r:g",
+            "<file:///etc/passwd>",
+            r"<http\u003A//127.0.0.1:9/>",
+        ]
+    ),
+)
+def test_equivalent_spellings_of_outside_graphs_are_all_refused(
+    cases: list[bool], escaped: list[bool], gap: str, named: bool, graph: str
+) -> None:
+    keyword = _spell("FROM", cases, escaped) + (
+        gap + _spell("NAMED", cases, escaped) if named else ""
+    )
+    text = f"PREFIX r: <http://127.0.0.1:9/>{gap}SELECT *{gap}{keyword}{gap}{graph}{gap}WHERE {{ ?s ?p ?o }}"
+    with pytest.raises(QueryRefused, match="does not hold"):
+        vet(text, GRAPHS, base_iri="http://127.0.0.1:8000/sparql")
