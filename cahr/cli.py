@@ -139,9 +139,12 @@ def _validate(args: argparse.Namespace) -> int:
 
 def _query(args: argparse.Namespace) -> int:
     from cahr.formats import media_type_for
+    from cahr.iris import BASE
     from cahr.query import vet
     from cahr.results import write
+    from cahr.sandbox import deny_network
     from cahr.store import Boolean, Solutions, open_store
+    from cahr.store.oxigraph import check_syntax
     from cahr.tables import text_table
 
     layout = Layout.at(args.root)
@@ -149,8 +152,11 @@ def _query(args: argparse.Namespace) -> int:
     if text.endswith(".rq") and Path(text).is_file():
         text = Path(text).read_text(encoding="utf-8")
     store = open_store(args.dist or layout.dist_dir, args.engine)
-    vet(text, store.graphs())
-    result = store.query(text)
+    deny_network()  # the embedded engines need no socket: a query that slips past cannot connect
+    # Relative IRIs resolve as they would at the endpoint: against its w3id IRI.
+    service = BASE + "sparql"
+    text = vet(text, store.graphs(), base_iri=service, explain=check_syntax).text
+    result = store.query(text, base_iri=service)
     if args.format == "table" and isinstance(result, Solutions | Boolean):
         print(text_table(result))
         return 0
