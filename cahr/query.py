@@ -398,7 +398,7 @@ def _holds(tree: object, name: str) -> bool:
             stack.extend(dict.values(node))
         elif isinstance(node, ParseResults):
             stack.extend(list(node))
-            stack.extend(node.values())
+            stack.extend(node.values())  # type: ignore[no-untyped-call]
         elif isinstance(node, dict):
             stack.extend(node.values())
         elif isinstance(node, list | tuple | set | frozenset):

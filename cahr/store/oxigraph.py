@@ -48,15 +48,16 @@ class OxigraphStore:
         native: bool = False,
         base_iri: str | None = None,
     ) -> QueryResult:
-        kwargs: dict[str, object] = {}
-        if base_iri is not None:
-            kwargs["base_iri"] = base_iri
+        default_graph: list[ox.NamedNode | ox.BlankNode | ox.DefaultGraph] | None = None
         if default_graphs is not None:
-            kwargs["default_graph"] = [ox.NamedNode(g) for g in default_graphs]
+            default_graph = [ox.NamedNode(g) for g in default_graphs]
+        named: list[ox.NamedNode | ox.BlankNode] | None = None
         if named_graphs is not None:
-            kwargs["named_graphs"] = [ox.NamedNode(g) for g in named_graphs]
+            named = [ox.NamedNode(g) for g in named_graphs]
         try:
-            result = self._store.query(text, **kwargs)
+            result = self._store.query(
+                text, base_iri=base_iri, default_graph=default_graph, named_graphs=named
+            )
         except SyntaxError as exc:
             raise syntax_error(str(exc)) from exc
         if isinstance(result, ox.QueryBoolean):
@@ -74,16 +75,11 @@ class OxigraphStore:
         obj: Node | None = None,
         graph: str | None = None,
     ) -> Iterable[tuple[Node, Node, Node, str]]:
-        pattern = [None if t is None else to_oxigraph(t) for t in (subject, predicate, obj)]
-        if graph is None:
-            found = (
-                q
-                for q in self._store.quads_for_pattern(*pattern, None)
-                if not isinstance(q.graph_name, ox.DefaultGraph)
-            )
-        else:
-            found = self._store.quads_for_pattern(*pattern, ox.NamedNode(graph))
-        for q in found:
+        s, p, o = (None if t is None else to_oxigraph(t) for t in (subject, predicate, obj))
+        name = None if graph is None else ox.NamedNode(graph)
+        for q in self._store.quads_for_pattern(s, p, o, name):
+            if isinstance(q.graph_name, ox.DefaultGraph):
+                continue  # the union built into the default graph; only named graphs count
             yield (
                 to_rdflib(q.subject),
                 to_rdflib(q.predicate),

@@ -87,8 +87,8 @@ class ReferenceStore:
             return Boolean(bool(result.askAnswer))
         if result.type == "SELECT":
             variables = [str(v) for v in result.vars or []]
-            return Solutions(variables, (tuple(row) for row in result))
-        return Triples(iter(result.graph or []))  # type: ignore[arg-type]
+            return Solutions(variables, (tuple(row) for row in result))  # type: ignore[arg-type]
+        return Triples(iter(result.graph or []))
 
     def _view(
         self, default_graphs: Sequence[str] | None, named_graphs: Sequence[str] | None
