@@ -10,10 +10,19 @@ fresh child; the worker's other requests, served by other children, go on.
 Children are forked from a multiprocessing *forkserver* that has imported the
 engines already, so a new child is ready in a fraction of a second; each
 loads the worker's private copy of the build (see ``cahr.server.state``). The
-pool holds ``size`` children (the worker's threads) from the start, and starts
-a new one for each killed, so a request never waits for a child to load the
-build, and a worker's memory under load is what it was at rest (a pool grown
-on demand grew in bursts, which a soak cannot tell from a leak).
+pool holds ``size`` children from the start, and starts a new one for each
+killed, so a request never waits for a child to load the build, and a worker's
+memory under load is what it was at rest (a pool grown on demand grew in
+bursts, which a soak cannot tell from a leak).
+
+Overload: a query that finds no idle child waits in a bounded queue, at most
+``wait`` seconds, or is answered 503 with Retry-After at once. A query still
+running after ``reserve_after`` seconds is long, and all children but one may
+run long queries: one more is stopped (503), so that a burst of runaway
+queries cannot hold every child until the time limit while short ones wait.
+While that happens, the reserved child goes to the newest waiter (see
+``_hand_over``). A long query's child is niced, so that short queries get the
+CPU first.
 
 As in any multiprocessing code, a child re-imports the parent's main script:
 a script that calls ``create_app`` itself must do so under
@@ -89,9 +98,9 @@ class QueryRunner:
         *,
         timeout: float,
         size: int,
-        queue: int = 8,
-        wait: float = 2.0,
-        reserve_after: float = 0.25,
+        queue: int = 32,
+        wait: float = 3.0,
+        reserve_after: float = 0.5,
         remote: str = "",
     ) -> None:
         self.dist, self.engine, self.timeout = Path(dist), engine, timeout
@@ -183,7 +192,9 @@ class QueryRunner:
             if not self.queue:
                 raise self._busy("every one is busy, and none may be waited for")
             if len(self._waiters) >= self.queue:
-                # Full: the oldest waiter goes (503 at once), as the newest are served first.
+                if not self._reserve_only():
+                    raise self._busy(f"{self.queue} queries are already waiting for one")
+                # Long queries hold the others: the newest are served first, the oldest goes.
                 self._waiters.pop(0).ready.set()
             waiter = _Waiter()
             self._waiters.append(waiter)
@@ -239,20 +250,26 @@ class QueryRunner:
                 self._hand_over(self._start())
 
     def _hand_over(self, child: _Child) -> None:
-        """Give a free child to the newest waiter, or keep it idle (lock held).
+        """Give a free child to a waiter, or keep it idle (lock held).
 
-        Newest first: under overload the oldest waiters are the likeliest to
-        run out of time anyway (or to be long queries that a burst queued), and a
-        request that just came is answered at once rather than after them.
+        First come, first served, except for the reserved child while long queries
+        hold all the others: then the newest waiter gets it. The oldest are then
+        the likeliest to be long queries that a burst queued (each would hold the
+        reserved child until it is stopped), and a request that just came is
+        answered at once rather than after them ("adaptive LIFO").
         """
         if self._closed:
             child.kill()
         elif self._waiters:
-            waiter = self._waiters.pop()
+            waiter = self._waiters.pop() if self._reserve_only() else self._waiters.pop(0)
             waiter.child = child
             waiter.ready.set()
         else:
             self._idle.append(child)
+
+    def _reserve_only(self) -> bool:
+        """Whether long queries hold every child but the reserved one (lock held)."""
+        return self._long >= self.long_slots
 
     def _start(self) -> _Child:
         child = _Child(self._context, self.dist, self.engine, self.timeout, self.remote)

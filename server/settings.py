@@ -43,23 +43,25 @@ SETTINGS: list[Setting] = [
     Setting("workers", 4, "gunicorn worker processes, each with its own in-memory store"),
     Setting(
         "query_processes",
-        4,
+        3,
         "query processes per worker (each holds a copy of the store); all but one may run "
         "long queries, the last is kept for short ones",
     ),
     Setting(
         "query_queue",
-        8,
-        "queries per worker that may wait for a free query process (the newest are served first); one more pushes the oldest out with 503 at once",
+        32,
+        "queries per worker that may wait for a free query process, first come first served; one "
+        "more gets 503 at once (while long queries hold all but the reserved process, the "
+        "newest are served first and one more pushes the oldest out)",
     ),
     Setting(
         "query_wait",
-        2.0,
+        3.0,
         "the longest a query waits for a free query process, in seconds; then 503 with Retry-After",
     ),
     Setting(
         "long_query_after",
-        0.25,
+        0.5,
         "seconds after which a running query counts as long; one past that while the other "
         "processes of its worker run long queries is stopped with 503",
     ),
