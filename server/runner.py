@@ -100,7 +100,7 @@ class QueryRunner:
         size: int,
         queue: int = 32,
         wait: float = 3.0,
-        reserve_after: float = 0.5,
+        reserve_after: float = 0.3,
         remote: str = "",
     ) -> None:
         self.dist, self.engine, self.timeout = Path(dist), engine, timeout
@@ -227,7 +227,10 @@ class QueryRunner:
             self._long += 1
         child.long = True
         # The long query yields the CPU to short ones, and to the worker's requests.
-        os.setpriority(os.PRIO_PROCESS, child.process.pid, LONG_NICENESS)
+        try:
+            os.setpriority(os.PRIO_PROCESS, child.process.pid, LONG_NICENESS)
+        except ProcessLookupError:
+            pass  # it died meanwhile: the wait below says so
         try:
             if child.readable(self.timeout - self.reserve_after):
                 return child.receive()

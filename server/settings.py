@@ -61,7 +61,7 @@ SETTINGS: list[Setting] = [
     ),
     Setting(
         "long_query_after",
-        0.5,
+        0.3,
         "seconds after which a running query counts as long; one past that while the other "
         "processes of its worker run long queries is stopped with 503",
     ),
