@@ -18,8 +18,12 @@ without blocking the worker's loop; Flask's own work is short.
 
 from __future__ import annotations
 
+import atexit
 import gc
+import logging
 import math
+import os
+import sys
 from typing import Any
 
 from flask import Flask
@@ -56,6 +60,7 @@ def options(settings: dict[str, Any]) -> dict[str, Any]:
         "preload_app": False,
         "proc_name": "kg-serve",
         "pre_fork": _freeze_heap,
+        "worker_exit": _exit_without_teardown,
     }
 
 
@@ -68,6 +73,25 @@ def _freeze_heap(arbiter: Any, worker: Any) -> None:
     reads as growth). Frozen objects are never walked (Python's gc.freeze docs).
     """
     gc.freeze()
+
+
+def _exit_without_teardown(arbiter: Any, worker: Any) -> None:
+    """End a worker that stops cleanly here: exit handlers, then ``os._exit``.
+
+    gunicorn calls this while the worker's ``SystemExit`` propagates. In the
+    interpreter's teardown that would follow, gevent's modules are emptied before
+    logging's handlers are collected, and each collection printed a traceback
+    ("Exception ignored in _removeHandlerRef", 5 or so per worker at every reload).
+    The exit handlers (``Served.close``: the query processes, the private copy of
+    the build) still run; a worker that fails keeps its exit code and teardown.
+    """
+    stopping = sys.exc_info()[1]
+    if isinstance(stopping, SystemExit) and not stopping.code:
+        atexit._run_exitfuncs()
+        logging.shutdown()
+        for stream in (sys.stdout, sys.stderr):
+            stream.flush()
+        os._exit(0)
 
 
 class Server(BaseApplication):  # type: ignore[misc]
