@@ -10,7 +10,7 @@ starts each server in turn on a free loopback port, drives it with wrk and
 each a GET with the query urlencoded and ``Accept: application/sparql-results+json``,
 cycled in order) at each concurrency, then stops it:
 
-- ``kg serve`` (gunicorn, gthread workers) with the response cache off
+- ``kg serve`` (gunicorn, gevent workers) with the response cache off
   (``CAHR_CACHE_MB=0``) and on, and its ``/healthz`` route as the trivial route;
 - Oxigraph server read-only (the ``oxigraph`` CLI), over a store loaded from
   ``dist/dataset.nq`` with ``dist/union.nt`` in its default graph, the same
@@ -62,7 +62,7 @@ LUA = Path(__file__).resolve().parent / "mix.lua"
 QUESTIONS = ROOT / "ontology" / "competency"
 NOTES = "\n## Notes\n"  # RESULTS.md keeps what follows this heading when regenerated
 RESULTS_JSON = "application/sparql-results+json"
-# kg serve's own defaults (workers, threads): the benchmark measures what `make run` serves.
+# kg serve's own defaults (workers, query processes): the benchmark measures what `make run` serves.
 SERVE_DEFAULTS = defaults()
 # wrk gives up on a request after this long and counts a timeout error: long enough
 # for rdflib-endpoint's slowest question at c=32, short enough to bound a run.
@@ -374,11 +374,11 @@ def measure_target(
         paths = write_paths(work, "/sparql")
         runs = [("rdflib-endpoint", paths, RESULTS_JSON)]
         return measure(server, runs, *common, {"rdflib-endpoint": paths})
-    off = kg_server(work, dist, args.workers, args.threads, 0, "kg serve, cache off")
+    off = kg_server(work, dist, args.workers, args.processes, 0, "kg serve, cache off")
     out = measure(
         off, [("kg-uncached", kg_paths, RESULTS_JSON)], *common, {"kg-uncached": kg_paths}
     )
-    on = kg_server(work, dist, args.workers, args.threads, cache_mb, "kg serve, cache on")
+    on = kg_server(work, dist, args.workers, args.processes, cache_mb, "kg serve, cache on")
     runs = [("kg-cached", kg_paths, RESULTS_JSON), ("kg-trivial", health, "application/json")]
     out.update(measure(on, runs, *common, {"kg-cached": kg_paths}))
     return out
@@ -428,11 +428,11 @@ def best_of(rounds: list[Figures]) -> dict[str, Figures]:
 
 
 def kg_server(
-    work: Path, dist: Path, workers: int, threads: int, cache_mb: int, name: str
+    work: Path, dist: Path, workers: int, processes: int, cache_mb: int, name: str
 ) -> Server:
     port = free_port()
     argv = [_tool("kg"), "serve", "--dist", str(dist), "--host", HOST, "--port", str(port)]
-    argv += ["--workers", str(workers), "--threads", str(threads)]
+    argv += ["--workers", str(workers), "--query-processes", str(processes)]
     return Server(
         name,
         argv,
@@ -631,8 +631,9 @@ def report(figures: Figures, notes: str = "") -> str:
         "",
         "## Servers",
         "",
-        f"- **kg serve**: `kg serve --workers {cfg['workers']} --threads {cfg['threads']}` "
-        "(gunicorn, gthread workers, each query in a child process of its worker), "
+        f"- **kg serve**: `kg serve --workers {cfg['workers']} "
+        f"--query-processes {cfg.get('query_processes', cfg.get('threads'))}` "
+        "(gunicorn, gevent workers, each query in a child process of its worker), "
         f"the embedded pyoxigraph store; cache off: `CAHR_CACHE_MB=0`, cache on: "
         f"`CAHR_CACHE_MB={cfg['cache_mb']}`."
         + (
@@ -799,10 +800,12 @@ def main(argv: list[str] | None = None) -> int:
         help=f"kg serve and uvicorn workers (kg serve's default, {SERVE_DEFAULTS['workers']})",
     )
     parser.add_argument(
-        "--threads",
+        "--query-processes",
+        dest="processes",
         type=int,
-        default=SERVE_DEFAULTS["threads"],
-        help=f"kg serve threads per worker (its default, {SERVE_DEFAULTS['threads']})",
+        default=SERVE_DEFAULTS["query_processes"],
+        help="kg serve query processes per worker (its default, "
+        f"{SERVE_DEFAULTS['query_processes']})",
     )
     parser.add_argument(
         "--cache-mb",
@@ -844,7 +847,7 @@ def main(argv: list[str] | None = None) -> int:
         "cache_available": cache_available,
         "config": {
             "workers": args.workers,
-            "threads": args.threads,
+            "query_processes": args.processes,
             "cache_mb": cache_mb,
             "seconds": args.seconds,
             "warmup": args.warmup,
@@ -888,7 +891,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.soak > 0 and "kg" in args.targets:
         soak_warmup = figures["config"]["soak_warmup"]
         for key, mb in (("kg-uncached", 0), ("kg-cached", cache_mb)):
-            server = kg_server(work, dist, args.workers, args.threads, mb, f"soak {key}")
+            server = kg_server(work, dist, args.workers, args.processes, mb, f"soak {key}")
             figures["soaks"][key] = soak(
                 server, kg_paths, args.soak_connections, args.soak, soak_warmup
             )

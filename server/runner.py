@@ -10,10 +10,19 @@ fresh child; the worker's other requests, served by other children, go on.
 Children are forked from a multiprocessing *forkserver* that has imported the
 engines already, so a new child is ready in a fraction of a second; each
 loads the worker's private copy of the build (see ``cahr.server.state``). The
-pool holds ``size`` children (the worker's threads) from the start, and starts
-a new one for each killed, so a request never waits for a child to load the
-build, and a worker's memory under load is what it was at rest (a pool grown
-on demand grew in bursts, which a soak cannot tell from a leak).
+pool holds ``size`` children from the start, and starts a new one for each
+killed, so a request never waits for a child to load the build, and a worker's
+memory under load is what it was at rest (a pool grown on demand grew in
+bursts, which a soak cannot tell from a leak).
+
+Overload: a query that finds no idle child waits in a bounded queue, at most
+``wait`` seconds, or is answered 503 with Retry-After at once. A query still
+running after ``reserve_after`` seconds is long, and all children but one may
+run long queries: one more is stopped (503), so that a burst of runaway
+queries cannot hold every child until the time limit while short ones wait.
+While that happens, the reserved child goes to the newest waiter (see
+``_hand_over``). A long query's child is niced, so that short queries get the
+CPU first.
 
 Each child vets its queries on their parse (``cahr.query.vet``) and, for an
 embedded engine, cannot open a network socket at all (``cahr.sandbox``,
@@ -30,16 +39,17 @@ import functools
 import gc
 import math
 import multiprocessing
+import os
 import signal
+import sys
 import threading
-import time
 import traceback
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
-from werkzeug.exceptions import BadRequest, NotAcceptable
+from werkzeug.exceptions import BadRequest, NotAcceptable, ServiceUnavailable
 
 from cahr.errors import CahrError, QueryRefused, QuerySyntaxError, QueryTimeout, StoreUnavailable
 from cahr.formats import DEFAULT_RDF_TYPE, DEFAULT_RESULT_TYPE
@@ -57,6 +67,8 @@ GRACE_SECONDS = 5
 STARTUP_SECONDS = 60
 # The stack a query is parsed and evaluated on (reserved, touched only as deep as it goes).
 EVAL_STACK_BYTES = 256 * 1024 * 1024
+# The niceness of a query process once its query runs long (19 is the lowest priority).
+LONG_NICENESS = 15
 # Imported once by the forkserver, so that children start with the engines loaded.
 PRELOAD = [
     "cahr.server.runner",
@@ -88,26 +100,52 @@ class Job:
 
 
 class QueryRunner:
-    """A pool of child processes that answer queries within ``timeout`` seconds."""
+    """A pool of child processes that answer queries within ``timeout`` seconds.
+
+    :param size: the children, all started with the runner (at least 1).
+    :param queue: how many queries may wait for a free child; one more is refused at once.
+    :param wait: the longest a query waits for a free child, in seconds.
+    :param reserve_after: seconds after which a running query counts as long; all
+        children but one may run long queries, so the last one stays for short ones.
+    """
 
     def __init__(
-        self, dist: Path, engine: str, *, timeout: float, size: int, remote: str = ""
+        self,
+        dist: Path,
+        engine: str,
+        *,
+        timeout: float,
+        size: int,
+        queue: int = 32,
+        wait: float = 3.0,
+        reserve_after: float = 0.3,
+        remote: str = "",
     ) -> None:
-        self.dist, self.engine, self.timeout, self.size = Path(dist), engine, timeout, size
+        self.dist, self.engine, self.timeout = Path(dist), engine, timeout
+        self.size, self.queue, self.wait = max(1, size), max(0, queue), max(0.0, wait)
+        self.reserve_after = reserve_after
+        # With one child there is nothing to reserve: it may run anything.
+        self.long_slots = max(1, self.size - 1)
         self.remote = remote  # a remote store's endpoint: children query it instead
         self._context = multiprocessing.get_context("forkserver")
         self._context.set_forkserver_preload(PRELOAD)
-        self._cond = threading.Condition()
+        self._lock = threading.Lock()
         self._idle: list[_Child] = []
         self._children: set[_Child] = set()
+        self._waiters: list[_Waiter] = []
+        self._long = 0  # queries running past reserve_after now
         self._closed = False
-        with self._cond:
-            self._fill()
+        with self._lock:
+            for _ in range(self.size):
+                self._idle.append(self._start())
 
     def run(self, job: Job) -> Written:
         """Answer ``job`` in a child process.
 
         :raises QueryTimeout: it ran past the limit; its child was killed.
+        :raises ServiceUnavailable: no child is free soon (the queue is full or the
+            wait too long), or the query ran long while every long slot was taken
+            (its child was killed); with Retry-After.
         :raises QuerySyntaxError: the query does not parse.
         :raises QueryRefused: the engine refused it.
         :raises NotAcceptable: the result's kind has no acceptable media type.
@@ -117,59 +155,142 @@ class QueryRunner:
         """
         child = self._checkout()
         try:
-            reply = child.ask(job, self.timeout)
+            reply = self._ask(child, job)
         except BaseException:
             self._discard(child)
             raise
-        with self._cond:
-            self._idle.append(child)
-            self._cond.notify()
+        if child.long:
+            # Niced for good (a process may not raise its priority again), and its heap
+            # may have grown with the query: a fresh child takes its place.
+            self._discard(child)
+        else:
+            with self._lock:
+                self._hand_over(child)
         return _unpack(reply, self.engine)
 
     def pids(self) -> list[int]:
         """The process ids of the live children (for tests and /healthz)."""
-        with self._cond:
+        with self._lock:
             return sorted(c.process.pid for c in self._children if c.process.pid is not None)
+
+    def load(self) -> dict[str, int]:
+        """What the pool does now (for /healthz): children, busy ones, long ones, waiters."""
+        with self._lock:
+            return {
+                "processes": len(self._children),
+                "busy": len(self._children) - len(self._idle),
+                "long": self._long,
+                "waiting": len(self._waiters),
+            }
 
     def close(self) -> None:
         """Kill every child; the runner answers no more queries."""
-        with self._cond:
+        with self._lock:
             self._closed = True
             children, self._children, self._idle = list(self._children), set(), []
+            waiters, self._waiters = self._waiters, []
+        for waiter in waiters:
+            waiter.ready.set()  # with no child: it answers 503
         for child in children:
             child.kill()
 
     def _checkout(self) -> _Child:
-        """An idle child, a new one if the pool may grow, or wait for one (up to the limit)."""
-        deadline = time.monotonic() + self.timeout
-        with self._cond:
-            # A child that died while idle (killed from outside) is dropped, not handed out.
+        """An idle child, or wait for one (newest waiter first), or 503 at once."""
+        with self._lock:
+            if self._closed:
+                raise RuntimeError("the query runner is closed")
+            # A child that died while idle (killed from outside) is replaced, not handed out.
             for dead in [c for c in self._idle if not c.process.is_alive()]:
                 self._idle.remove(dead)
                 self._children.discard(dead)
                 dead.kill()  # reaps it and closes its pipe
-            while not self._idle and len(self._children) >= self.size:
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    raise QueryTimeout(self.timeout)
-                self._cond.wait(remaining)
-            if self._closed:
-                raise RuntimeError("the query runner is closed")
-            child = self._idle.pop() if self._idle else self._start()
-            self._fill()
-            return child
+                self._idle.append(self._start())
+            if self._idle:
+                return self._idle.pop()
+            if not self.queue:
+                raise self._busy("every one is busy, and none may be waited for")
+            if len(self._waiters) >= self.queue:
+                if not self._reserve_only():
+                    raise self._busy(f"{self.queue} queries are already waiting for one")
+                # Long queries hold the others: the newest are served first, the oldest goes.
+                self._waiters.pop(0).ready.set()
+            waiter = _Waiter()
+            self._waiters.append(waiter)
+        woken = waiter.ready.wait(self.wait)
+        with self._lock:
+            if waiter.child is None:
+                if waiter in self._waiters:
+                    self._waiters.remove(waiter)
+                raise self._busy(
+                    f"{self.queue} newer queries were waiting for one"
+                    if woken
+                    else f"none became free within {self.wait:g} s"
+                )
+            return waiter.child
+
+    def _ask(self, child: _Child, job: Job) -> tuple[Any, ...]:
+        """Send ``job`` and wait for the reply; past ``reserve_after`` the query needs a
+        long slot, or it is stopped so that short queries keep a child."""
+        child.send(job)
+        if child.readable(min(self.reserve_after, self.timeout)):
+            return child.receive()
+        if self.timeout <= self.reserve_after:
+            raise QueryTimeout(self.timeout)
+        with self._lock:
+            if self._long >= self.long_slots:
+                raise self._busy(
+                    f"it ran past {self.reserve_after:g} s while {self._long} longer "
+                    "queries were running (the last process is kept for short queries)"
+                )
+            self._long += 1
+        child.long = True
+        # The long query yields the CPU to short ones, and to the worker's requests.
+        try:
+            os.setpriority(os.PRIO_PROCESS, child.process.pid, LONG_NICENESS)
+        except ProcessLookupError:
+            pass  # it died meanwhile: the wait below says so
+        try:
+            if child.readable(self.timeout - self.reserve_after):
+                return child.receive()
+            raise QueryTimeout(self.timeout)
+        finally:
+            with self._lock:
+                self._long -= 1
+
+    def _busy(self, why: str) -> ServiceUnavailable:
+        return ServiceUnavailable(
+            f"the server has no query process free for this query ({why}): try again shortly",
+            retry_after=math.ceil(self.timeout),
+        )
 
     def _discard(self, child: _Child) -> None:
         child.kill()
-        with self._cond:
+        with self._lock:
             self._children.discard(child)
-            self._fill()
-            self._cond.notify()
+            if not self._closed:
+                self._hand_over(self._start())
 
-    def _fill(self) -> None:
-        """Start idle children until the pool holds ``size`` (lock held)."""
-        while not self._closed and len(self._children) < self.size:
-            self._idle.append(self._start())
+    def _hand_over(self, child: _Child) -> None:
+        """Give a free child to a waiter, or keep it idle (lock held).
+
+        First come, first served, except for the reserved child while long queries
+        hold all the others: then the newest waiter gets it. The oldest are then
+        the likeliest to be long queries that a burst queued (each would hold the
+        reserved child until it is stopped), and a request that just came is
+        answered at once rather than after them ("adaptive LIFO").
+        """
+        if self._closed:
+            child.kill()
+        elif self._waiters:
+            waiter = self._waiters.pop() if self._reserve_only() else self._waiters.pop(0)
+            waiter.child = child
+            waiter.ready.set()
+        else:
+            self._idle.append(child)
+
+    def _reserve_only(self) -> bool:
+        """Whether long queries hold every child but the reserved one (lock held)."""
+        return self._long >= self.long_slots
 
     def _start(self) -> _Child:
         child = _Child(self._context, self.dist, self.engine, self.timeout, self.remote)
@@ -177,11 +298,23 @@ class QueryRunner:
         return child
 
 
+@dataclass
+class _Waiter:
+    """A query waiting for a child: the child it is handed, and the event that says so."""
+
+    ready: threading.Event = field(default_factory=threading.Event)
+    child: _Child | None = None
+
+
 class _Child:
     """One child process and the worker's end of its pipe."""
 
     def __init__(self, context: Any, dist: Path, engine: str, timeout: float, remote: str) -> None:
         self.conn, child_end = context.Pipe()
+        # Under gevent the pipe is a patched socketpair, left non-blocking: the child's
+        # reads would fail with EAGAIN. The worker waits for it with ``readable``.
+        for end in (self.conn, child_end):
+            os.set_blocking(end.fileno(), True)
         self.process = context.Process(
             target=_child_main,
             args=(child_end, str(dist), engine, timeout, remote),
@@ -191,23 +324,38 @@ class _Child:
         self.process.start()
         child_end.close()
         self.ready = False
+        self.long = False  # it ran a query past ``reserve_after`` (and was niced)
 
-    def ask(self, job: Job, timeout: float) -> tuple[Any, ...]:
+    def send(self, job: Job) -> None:
+        """Send ``job``, once the child has loaded the build.
+
+        :raises RuntimeError: the child could not load the build.
+        """
         if not self.ready:
-            if not self.conn.poll(STARTUP_SECONDS):
+            if not self.readable(STARTUP_SECONDS):
                 raise RuntimeError(
                     f"the query process did not load the build in {STARTUP_SECONDS} s"
                 )
-            reply = self._receive()
+            reply = self.receive()
             if reply[0] != "ready":
                 raise RuntimeError(f"the query process could not load the build:\n{reply[1]}")
             self.ready = True
         self.conn.send(job)
-        if not self.conn.poll(timeout):
-            raise QueryTimeout(timeout)
-        return self._receive()
 
-    def _receive(self) -> tuple[Any, ...]:
+    def readable(self, seconds: float) -> bool:
+        """Whether the child's reply arrives within ``seconds``.
+
+        Under gevent (``kg serve``) the wait yields to the worker's other requests;
+        ``Connection.poll`` only does if multiprocessing was imported after gevent
+        patched the selectors, which an import order must not decide.
+        """
+        if _cooperative():
+            from gevent.select import select
+
+            return bool(select([self.conn.fileno()], [], [], max(0.0, seconds))[0])
+        return self.conn.poll(max(0.0, seconds))
+
+    def receive(self) -> tuple[Any, ...]:
         try:
             reply: tuple[Any, ...] = self.conn.recv()
         except (EOFError, OSError) as exc:
@@ -223,6 +371,12 @@ class _Child:
             self.process.kill()
         self.process.join(5)
         self.conn.close()
+
+
+def _cooperative() -> bool:
+    """Whether this process runs under gevent's monkey-patching (a gevent worker)."""
+    monkey = sys.modules.get("gevent.monkey")
+    return monkey is not None and bool(monkey.is_module_patched("select"))
 
 
 def _unpack(reply: tuple[Any, ...], engine: str) -> Written:

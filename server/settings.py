@@ -41,7 +41,30 @@ SETTINGS: list[Setting] = [
     Setting("host", "127.0.0.1", "the address to listen on"),
     Setting("port", 8000, "the port to listen on"),
     Setting("workers", 4, "gunicorn worker processes, each with its own in-memory store"),
-    Setting("threads", 2, "threads per worker, so that short requests pass a long query"),
+    Setting(
+        "query_processes",
+        3,
+        "query processes per worker (each holds a copy of the store); all but one may run "
+        "long queries, the last is kept for short ones",
+    ),
+    Setting(
+        "query_queue",
+        32,
+        "queries per worker that may wait for a free query process, first come first served; one "
+        "more gets 503 at once (while long queries hold all but the reserved process, the "
+        "newest are served first and one more pushes the oldest out)",
+    ),
+    Setting(
+        "query_wait",
+        3.0,
+        "the longest a query waits for a free query process, in seconds; then 503 with Retry-After",
+    ),
+    Setting(
+        "long_query_after",
+        0.3,
+        "seconds after which a running query counts as long; one past that while the other "
+        "processes of its worker run long queries is stopped with 503",
+    ),
     Setting(
         "query_timeout", 10.0, "seconds a query may run before it is stopped and answered with 503"
     ),

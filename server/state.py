@@ -115,7 +115,10 @@ def init_app(app: Flask, settings: dict[str, Any]) -> Served:
             dist,
             settings["engine"],
             timeout=timeout,
-            size=max(1, int(settings["threads"])),
+            size=int(settings["query_processes"]),
+            queue=int(settings["query_queue"]),
+            wait=float(settings["query_wait"]),
+            reserve_after=float(settings["long_query_after"]),
             remote=remote,
         )
     except BaseException:

@@ -2,20 +2,35 @@
 
 gunicorn runs in the ``kg serve`` process (a ``BaseApplication``, rather than
 exec'ing the ``gunicorn`` script, so that ``kg`` stays the one entry point).
-The master forks ``workers`` processes with ``threads`` threads each (the
-gthread worker: short requests pass a long query) and each worker calls
-``create_app``, which opens the build once. SIGHUP makes the master start
-workers on the current dist/ and stop the old ones gracefully.
+The master forks ``workers`` processes and each worker calls ``create_app``,
+which opens the build once. SIGHUP makes the master start workers on the
+current dist/ and stop the old ones gracefully.
+
+Why gevent workers: a gthread worker gives each connection a thread from the
+moment it is accepted, so a client that sends its headers slowly holds that
+thread; 8 of them held every thread of the default server. A gevent worker
+reads a request in a greenlet (a few KiB), so slow clients cost memory, not
+service, and gunicorn drops a connection that has not sent its request within
+``keepalive`` seconds. The work stays where it was: queries run in the
+worker's query processes (``runner.py``), whose replies the greenlet waits for
+without blocking the worker's loop; Flask's own work is short.
 """
 
 from __future__ import annotations
 
+import atexit
 import gc
+import logging
 import math
+import os
+import sys
 from typing import Any
 
 from flask import Flask
 from gunicorn.app.base import BaseApplication
+
+WORKER_CONNECTIONS = 1000
+KEEPALIVE_SECONDS = 5
 
 
 def options(settings: dict[str, Any]) -> dict[str, Any]:
@@ -24,8 +39,13 @@ def options(settings: dict[str, Any]) -> dict[str, Any]:
     return {
         "bind": f"[{host}]:{settings['port']}" if ":" in host else f"{host}:{settings['port']}",
         "workers": settings["workers"],
-        "threads": settings["threads"],
-        "worker_class": "gthread",
+        "worker_class": "gevent",
+        # Connections per worker: open ones cost a greenlet each; past this, new
+        # ones wait in the listen backlog.
+        "worker_connections": WORKER_CONNECTIONS,
+        # Seconds a connection may take to send a request (and stay idle between
+        # requests): a slow or silent client is dropped after that.
+        "keepalive": KEEPALIVE_SECONDS,
         # A reload (SIGHUP) or a stop lets a running query end before its worker goes.
         "graceful_timeout": math.ceil(float(settings["query_timeout"])) + 5,
         # The app checks the URL length itself (414, setting max_request_bytes),
@@ -40,6 +60,7 @@ def options(settings: dict[str, Any]) -> dict[str, Any]:
         "preload_app": False,
         "proc_name": "kg-serve",
         "pre_fork": _freeze_heap,
+        "worker_exit": _exit_without_teardown,
     }
 
 
@@ -52,6 +73,25 @@ def _freeze_heap(arbiter: Any, worker: Any) -> None:
     reads as growth). Frozen objects are never walked (Python's gc.freeze docs).
     """
     gc.freeze()
+
+
+def _exit_without_teardown(arbiter: Any, worker: Any) -> None:
+    """End a worker that stops cleanly here: exit handlers, then ``os._exit``.
+
+    gunicorn calls this while the worker's ``SystemExit`` propagates. In the
+    interpreter's teardown that would follow, gevent's modules are emptied before
+    logging's handlers are collected, and each collection printed a traceback
+    ("Exception ignored in _removeHandlerRef", 5 or so per worker at every reload).
+    The exit handlers (``Served.close``: the query processes, the private copy of
+    the build) still run; a worker that fails keeps its exit code and teardown.
+    """
+    stopping = sys.exc_info()[1]
+    if isinstance(stopping, SystemExit) and not stopping.code:
+        atexit._run_exitfuncs()
+        logging.shutdown()
+        for stream in (sys.stdout, sys.stderr):
+            stream.flush()
+        os._exit(0)
 
 
 class Server(BaseApplication):  # type: ignore[misc]

@@ -82,9 +82,9 @@ def test_kg_serve_without_a_build_exits_2(
 
 
 def test_gunicorn_options() -> None:
-    chosen = options({"host": "::1", "port": 0, "workers": 3, "threads": 5, "query_timeout": 2.5})
+    chosen = options({"host": "::1", "port": 0, "workers": 3, "query_timeout": 2.5})
     assert chosen["bind"] == "[::1]:0"
-    assert (chosen["workers"], chosen["threads"], chosen["worker_class"]) == (3, 5, "gthread")
+    assert (chosen["workers"], chosen["worker_class"]) == (3, "gevent")
     assert chosen["graceful_timeout"] == 8 and chosen["preload_app"] is False
 
 

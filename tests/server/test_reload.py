@@ -140,3 +140,49 @@ def test_a_new_build_is_picked_up_without_dropping_a_request(
     assert len(answers) > 50
     new = httpx.get(url, params=ask, timeout=5).json()
     assert new["boolean"] is True
+
+
+def test_reloads_under_load_drop_no_request(reload_server: LiveServer) -> None:
+    """Three reloads in a row while clients keep asking: new queries (evaluated in the
+    query processes of the workers being stopped and started) and a repeated one."""
+    url = reload_server.url + "/sparql"
+    counter = iter(range(1_000_000))
+    answers: list[object] = []
+    stop = threading.Event()
+
+    def query() -> dict[str, str]:
+        n = next(counter)
+        if n % 2:
+            return {"query": "ASK { ?s ?p ?o }"}
+        return {"query": f"SELECT ?s WHERE {{ ?s ?p ?o }} LIMIT {n % 997 + 1} OFFSET {n // 997}"}
+
+    def record(send) -> None:  # type: ignore[no-untyped-def]
+        try:
+            answers.append(send().status_code)
+        except httpx.TransportError as exc:
+            answers.append(repr(exc))
+
+    def keep_alive() -> None:
+        with httpx.Client(timeout=30) as client:
+            while not stop.is_set():
+                record(lambda: client.get(url, params=query()))
+
+    def fresh_connections() -> None:
+        while not stop.is_set():
+            record(lambda: httpx.get(url, params=query(), timeout=30))
+
+    clients = [threading.Thread(target=f) for f in (keep_alive, fresh_connections) * 3]
+    for thread in clients:
+        thread.start()
+    for _ in range(3):
+        time.sleep(3)
+        reload_server.process.send_signal(signal.SIGHUP)
+    time.sleep(4)
+    stop.set()
+    for thread in clients:
+        thread.join()
+    assert [a for a in answers if a != 200] == []
+    assert len(answers) > 100
+    log = reload_server.log_text()
+    assert "Worker failed to boot" not in log
+    assert "Exception ignored" not in log  # the old workers ended without tracebacks

@@ -64,7 +64,7 @@ def test_a_runaway_query_is_killed_and_its_cpu_freed(make_app, engine: str) -> N
 
 
 def test_the_pool_replaces_killed_children(make_app) -> None:  # type: ignore[no-untyped-def]
-    app = make_app(query_timeout=0.5, threads=2)
+    app = make_app(query_timeout=0.5, query_processes=2)
     client, runner = app.test_client(), served(app).runner
     for _ in range(3):
         error_of(client.post("/sparql", data={"query": CARTESIAN}), 503)
