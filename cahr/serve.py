@@ -2,8 +2,9 @@
 
 The options are generated from the settings table (``cahr.server.settings``),
 so the command line, the ``CAHR_*`` variables and docs/settings.md name the
-same things. The library raises, the CLI reports: a missing build or a bad
-engine is an ``InputError`` before any server starts, and so is a remote store
+same things, and accept the same values (each setting's ``choices`` and
+bounds). The library raises, the CLI reports: a missing build or a bad
+``CAHR_*`` value is an ``InputError`` before any server starts, and so is a remote store
 (``--store URL``) that cannot be reached or holds another build.
 """
 
@@ -38,28 +39,52 @@ def add_serve_command(commands: Any) -> None:
         default = "ROOT/dist" if setting.name == "dist" else setting.default
         if default == "":
             default = "none"
+        option = f"--{setting.name.replace('_', '-')}"
         serve.add_argument(
-            f"--{setting.name.replace('_', '-')}",
+            option,
             dest=setting.name,
-            type=setting.parse,
+            type=_option_type(setting, option),
             default=None,
             metavar=setting.name.upper(),
-            help=f"{setting.help} (default: {default}; env {setting.env})",
+            help=f"{setting.help} ({_accepted(setting)}default: {default}; env {setting.env})",
         )
     serve.set_defaults(run=_serve)
+
+
+def _accepted(setting: Any) -> str:
+    """The accepted values for the help text, where the setting limits them."""
+    limited = setting.choices or setting.minimum is not None or setting.maximum is not None
+    return f"{setting.accepted}; " if limited else ""
+
+
+def _option_type(setting: Any, option: str) -> Any:
+    """The converter argparse calls for ``option``: the setting's own parse and check.
+
+    argparse reports an ArgumentTypeError's text as it is (exit 2), where a plain
+    ValueError would become "invalid value" without the accepted values.
+    """
+    from cahr.errors import SettingError
+
+    def convert(raw: str) -> Any:
+        try:
+            return setting.parse(raw, label=option)
+        except SettingError as exc:
+            raise argparse.ArgumentTypeError(f"{raw!r}: it must be {exc.accepted}") from None
+
+    convert.__name__ = setting.name
+    return convert
 
 
 def settings_from(args: argparse.Namespace) -> dict[str, Any]:
     """Defaults, then CAHR_* variables, then the options; dist/ resolved from --root.
 
-    :raises InputError: an unknown engine, no build in dist, a remote store that
-        holds another build.
+    :raises SettingError: a CAHR_* variable holds a value its setting does not accept.
+    :raises InputError: no build in dist, a remote store that holds another build.
     :raises StoreUnavailable: the remote store (``--store``) cannot be reached.
     """
     from cahr.errors import InputError
     from cahr.layout import Layout
     from cahr.server.settings import BY_NAME, SETTINGS, defaults
-    from cahr.store import ENGINES
 
     settings = defaults()
     if os.environ.get(BY_NAME["dist"].env) is None:
@@ -68,10 +93,6 @@ def settings_from(args: argparse.Namespace) -> dict[str, Any]:
         if getattr(args, setting.name) is not None:
             settings[setting.name] = getattr(args, setting.name)
     settings["dist"] = str(Path(settings["dist"]).resolve())
-    if settings["engine"] not in ENGINES:
-        raise InputError(
-            f"unknown engine {settings['engine']!r}: choose one of {', '.join(ENGINES)}"
-        )
     if not (Path(settings["dist"]) / "manifest.json").is_file():
         raise InputError(f"{settings['dist']} holds no built dataset: run `kg build` first")
     if settings["store"]:

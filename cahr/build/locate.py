@@ -61,3 +61,18 @@ def line_of_text(path: Path, literal: str) -> int | None:
 
 def _name_char(char: str) -> bool:
     return char.isalnum() or char in "-_:"
+
+
+def line_of_value(path: Path, subject: str, lexical: str) -> int | None:
+    """The line where ``lexical`` is written as a string, in the block of ``subject``.
+
+    The same value can be written in many places (a date, a count): the search
+    starts at the subject's line, so that it finds the statement about it.
+    """
+    start = line_of_subject(path, subject) or 1
+    quoted = '"' + lexical.replace("\\", "\\\\").replace('"', '\\"')
+    lines = _lines(path)
+    for number in range(start, len(lines) + 1):
+        if quoted in lines[number - 1]:
+            return number
+    return line_of_text(path, lexical) if lexical else start

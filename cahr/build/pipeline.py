@@ -13,12 +13,12 @@ from pathlib import Path
 from rdflib import Graph
 
 import cahr
-from cahr.build import summary
+from cahr.build import consistency, summary
 from cahr.build.export import dataset_with, write_dist
 from cahr.build.load import Loaded, load
 from cahr.build.memory import cyclic_gc_paused
 from cahr.build.publish import publish
-from cahr.build.reason import infer
+from cahr.build.reason import reason
 from cahr.build.validate import Report, validate
 from cahr.errors import BuildFailed
 from cahr.iris import INFERRED_GRAPH, ONTOLOGY_GRAPH, graph_iri
@@ -54,6 +54,8 @@ def _timed(timings: dict[str, float], stage: str) -> Iterator[None]:
 def check(layout: Layout) -> Checked:
     """Load, reason and validate, without writing anything.
 
+    The report holds the SHACL and check results and the OWL RL inconsistencies.
+
     :raises InputError: a file is missing or malformed (exit 2).
     """
     timings: dict[str, float] = {}
@@ -61,10 +63,12 @@ def check(layout: Layout) -> Checked:
         with _timed(timings, "load"):
             loaded = load(layout)
         with _timed(timings, "reason"):
-            inferred = infer(q[:3] for q in loaded.dataset.quads((None, None, None, None)))
+            reasoned = reason(q[:3] for q in loaded.dataset.quads((None, None, None, None)))
         with _timed(timings, "validate"):
-            report = validate(loaded, inferred, layout)
-    return Checked(loaded, inferred, report, timings)
+            report = validate(loaded, reasoned.inferred, layout)
+            # an inconsistent graph fails like a SHACL violation: the report names each
+            report.problems.extend(consistency.problems(reasoned.inconsistencies, loaded, layout))
+    return Checked(loaded, reasoned.inferred, report, timings)
 
 
 def build_id(layout: Layout) -> str:
