@@ -224,3 +224,11 @@ def test_the_table_accepts_its_own_defaults_and_names_the_engines() -> None:
 def test_create_app_refuses_a_bad_setting_string(dist: Path) -> None:
     with pytest.raises(SettingError, match="CAHR_QUERY_TIMEOUT='-1'.*greater than 0"):
         create_app({"dist": str(dist), "query_timeout": "-1"})
+
+
+def test_docs_list_the_accepted_values_of_each_limited_setting() -> None:
+    text = (Path(__file__).resolve().parents[2] / "docs" / "settings.md").read_text("utf-8")
+    limited = [s for s in SETTINGS if s.choices or s.minimum is not None or s.maximum is not None]
+    assert len(limited) >= 8
+    for setting in limited:
+        assert f"- `{setting.name}`: {setting.accepted}\n" in text, setting.name
