@@ -1,5 +1,6 @@
 # CAHR-KG. `make run` and `make test` each do the whole set-up on a fresh
-# machine: create the venv, install the pinned dependencies, build dist/.
+# machine: install the Debian packages they need when missing, create the venv,
+# install the pinned dependencies, build dist/.
 
 PYTHON ?= python3
 VENV   ?= .venv
@@ -11,30 +12,64 @@ NPM    ?= npm
 # The query UI (YASGUI) from the npm lockfile; served from node_modules/ by the server, never a CDN.
 YASGUI := node_modules/@zazuko/yasgui/build/yasgui.min.js
 
+# System tools from Debian's packages, as command:package. Each is installed (apt-get, as
+# root) only when its command is missing; `make run` needs the first list, `make test` both.
+RUN_TOOLS  := dot:graphviz npm:npm
+TEST_TOOLS := chromium:chromium java:default-jre-headless
+APT_GET ?= apt-get
+
+# $(call debian,command:package ...): install the packages whose command is not on PATH.
+define debian
+	@missing=""; for pair in $(1); do \
+	  command -v "$${pair%%:*}" >/dev/null 2>&1 || missing="$$missing $${pair#*:}"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" != 0 ]; then \
+	    echo "missing Debian packages:$$missing; install them: sudo $(APT_GET) install$$missing" >&2; \
+	    exit 1; \
+	  fi; \
+	  echo "installing from Debian:$$missing"; \
+	  $(APT_GET) update -qq && DEBIAN_FRONTEND=noninteractive $(APT_GET) install -y -qq $$missing >/dev/null; \
+	fi
+endef
+
 .DEFAULT_GOAL := help
 
-$(BIN)/kg: pyproject.toml
+system: ## install the Debian packages that building and serving need (Graphviz, npm)
+	$(call debian,$(RUN_TOOLS))
+
+system-test: system ## also those the tests need (Chromium, a Java runtime for the DL check)
+	$(call debian,$(TEST_TOOLS))
+
+# Every package the venv holds, transitive ones included, at the version in constraints.txt
+# (written by `make lock`), so that two installs are the same install.
+PIP_INSTALL = $(BIN)/python -m pip install --quiet --constraint constraints.txt
+
+$(BIN)/kg: pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(PIP_INSTALL) --upgrade pip
+	$(PIP_INSTALL) -e '.[test]'
 	touch $(BIN)/kg
 
 install: $(BIN)/kg ## create the venv and install the project with its pinned dependencies
 
-$(YASGUI): package.json package-lock.json
+$(YASGUI): package.json package-lock.json | system
 	$(NPM) ci --ignore-scripts --no-audit --no-fund
 	touch $(YASGUI)
 
 assets: $(YASGUI) ## install the query UI (YASGUI) from package-lock.json into node_modules/
 
-build: install assets ## parse, reason, validate and export the graph to dist/
+build: system install assets ## parse, reason, validate and export the graph to dist/
 	$(BIN)/kg build
 
 run: build ## build, then serve the graph at http://$(HOST):$(PORT)/
 	$(BIN)/kg serve --host $(HOST) --port $(PORT)
 
-test: build ## build, then run the whole test suite
+test: system-test build ## build, then run the whole test suite
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+test-fast: build ## the tests not marked slow (no fuzzing, no DL reasoner, no broken builds)
+	$(BIN)/python -m pytest -m "not slow" $(PYTEST_ARGS)
 
 lint: install ## ruff: lint and check formatting
 	$(BIN)/ruff check cahr server tests benchmarks
@@ -47,9 +82,17 @@ growth: install ## growth curves at 1x, 10x, 100x the graph (~10 min) -> benchma
 	$(BIN)/python -m benchmarks.growth $(GROWTH_ARGS)
 
 bench: build ## load benchmark: kg serve vs Oxigraph server vs rdflib-endpoint (~10 min) -> benchmarks/RESULTS.md
-	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
+	$(PIP_INSTALL) -e '.[test,bench]'
 	command -v wrk >/dev/null || apt-get install -y wrk
 	$(BIN)/python -m benchmarks.load $(BENCH_ARGS)
+
+lock: ## re-resolve every dependency (all extras) in a fresh venv and write constraints.txt
+	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/python -m pip install --quiet --upgrade pip
+	.lock-venv/bin/python -m pip install --quiet -e '.[test,bench]'
+	( echo "# Written by \`make lock\` from pyproject.toml: every package of every extra, pinned."; \
+	  .lock-venv/bin/python -m pip freeze --exclude-editable --all --exclude setuptools ) > constraints.txt
+	rm -rf .lock-venv
 
 clean: ## remove dist/ and caches (not the venv)
 	rm -rf dist .pytest_cache .ruff_cache
@@ -57,4 +100,4 @@ clean: ## remove dist/ and caches (not the venv)
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 12
 
-.PHONY: install assets build run test lint validate growth bench clean help
+.PHONY: system system-test install assets build run test test-fast lint validate growth bench lock clean help

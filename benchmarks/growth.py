@@ -75,9 +75,9 @@ def child_build(root: Path, out: Path) -> Figures:
     it (in this throw-away process only) gives each stage's own memory peak
     without touching the pipeline.
     """
-    from cahr.build import pipeline
     from cahr.errors import BuildFailed
     from cahr.layout import Layout
+    from cahr.pipeline import pipeline
 
     peaks: dict[str, int] = {}
     timed = pipeline._timed
@@ -292,9 +292,9 @@ def machine() -> dict[str, str]:
 
 def compare_reasoners(runs: int) -> dict[str, list[float]]:
     """Seconds of the reason stage on the real graph, with owlrl and with the fast engine."""
-    from cahr.build.load import load
-    from cahr.build.reason import infer
     from cahr.layout import Layout
+    from cahr.pipeline.load import load
+    from cahr.pipeline.reason import infer
 
     loaded = load(Layout.at(ROOT))
     asserted = [q[:3] for q in loaded.dataset.quads((None, None, None, None))]
@@ -528,7 +528,7 @@ def report(run: Figures, notes: str = "") -> str:
         lines += [
             "",
             "The reason stage on the real graph, owlrl (the reference) and the fast",
-            "engine (`cahr/build/rules.py`), median of "
+            "engine (`cahr/pipeline/rules.py`), median of "
             f"{len(reasoners['fast'])} runs: owlrl {_median(reasoners['owlrl']):.2f} s, "
             f"fast {_median(reasoners['fast']):.2f} s.",
         ]

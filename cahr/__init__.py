@@ -1,7 +1,7 @@
 """CAHR-KG: the Central Asia Human Rights Knowledge Graph.
 
 ``cahr`` is the graph side of the project: it builds the dataset from
-``ontology/``, ``kg/`` and ``shapes/`` (``cahr.build``), stores and queries it
+``ontology/``, ``kg/`` and ``shapes/`` (``cahr.pipeline``), stores and queries it
 (``cahr.store``, ``cahr.query``) and offers the ``kg`` command (``cahr.cli``).
 HTTP lives in ``cahr.server`` (the ``server/`` folder).
 """

@@ -167,8 +167,8 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _build(args: argparse.Namespace) -> int:
-    from cahr.build.pipeline import build
-    from cahr.build.summary import table
+    from cahr.pipeline.run import build
+    from cahr.pipeline.summary import table
 
     layout = Layout.at(args.root)
     built = build(layout, args.out)
@@ -192,7 +192,7 @@ def _build(args: argparse.Namespace) -> int:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from cahr.build.pipeline import check
+    from cahr.pipeline.run import check
 
     checked = check(Layout.at(args.root))
     print(checked.report.text())
@@ -202,17 +202,23 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _query(args: argparse.Namespace) -> int:
+    from cahr.iris import BASE
     from cahr.query import vet
     from cahr.results import write
+    from cahr.sandbox import deny_network
     from cahr.store import Boolean, Solutions, open_store
+    from cahr.store.oxigraph import check_syntax
     from cahr.tables import text_table
 
     layout = Layout.at(args.root)
     media_type = _format(args.format)
     text = query_text(args.query)
     store = open_store(args.dist or layout.dist_dir, args.engine)
-    vet(text, store.graphs())
-    result = store.query(text)
+    deny_network()  # the embedded engines need no socket: a query that slips past cannot connect
+    # Relative IRIs resolve as they would at the endpoint: against its w3id IRI.
+    service = BASE + "sparql"
+    text = vet(text, store.graphs(), base_iri=service, explain=check_syntax).text
+    result = store.query(text, base_iri=service)
     _check_fits(args.format, media_type, result)
     if media_type is None and isinstance(result, Solutions | Boolean):
         print(text_table(result))

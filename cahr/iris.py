@@ -22,6 +22,11 @@ SH = Namespace("http://www.w3.org/ns/shacl#")
 
 ONTOLOGY = URIRef(BASE + "ontology")
 ONTOLOGY_GRAPH = GRAPH["ontology"]
+# The VoID/DCAT description of the dataset, and the dataset it describes.
+VOID_DOC = URIRef(BASE + ".well-known/void")
+DATASET = URIRef(BASE + ".well-known/void#dataset")
+# DCAT 3's dcat:version, which rdflib's closed DCAT namespace (DCAT 2) does not list.
+DCAT_VERSION = URIRef("http://www.w3.org/ns/dcat#version")
 INFERRED_GRAPH = GRAPH["inferred"]
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")

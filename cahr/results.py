@@ -14,14 +14,16 @@ import io
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import TypeVar
 from xml.sax.saxutils import escape, quoteattr
 
 import pyoxigraph as ox
-from rdflib import BNode, Graph, Literal, URIRef
+from rdflib import BNode, Literal, URIRef
 
-from cahr.formats import RDF_TYPES
-from cahr.iris import bind_prefixes
+from cahr.rdf import write_rdf
 from cahr.store.base import Boolean, QueryResult, Row, Solutions, Triples
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -41,15 +43,8 @@ def is_graph_result(result: QueryResult) -> bool:
 def write(result: QueryResult, media_type: str, *, max_rows: int | None = None) -> Written:
     """Serialise ``result`` as ``media_type`` (one of cahr.formats), cut at ``max_rows``."""
     if isinstance(result, Triples):
-        graph = Graph()
-        bind_prefixes(graph)
-        count = 0
-        for triple in result.triples:
-            if max_rows is not None and count >= max_rows:
-                return _rdf(graph, media_type, count, truncated=True)
-            graph.add(triple)
-            count += 1
-        return _rdf(graph, media_type, count)
+        triples, truncated = _take(result.triples, max_rows)
+        return Written(write_rdf(triples, media_type), media_type, len(triples), truncated)
     if isinstance(result, Boolean):
         return Written(_boolean(result.value, media_type), media_type, 1)
     assert isinstance(result, Solutions)
@@ -63,29 +58,14 @@ def write(result: QueryResult, media_type: str, *, max_rows: int | None = None) 
     return Written(writer(result.variables, rows), media_type, len(rows), truncated)
 
 
-def _take(rows: Iterator[Row], limit: int | None) -> tuple[list[Row], bool]:
-    taken: list[Row] = []
+def _take(rows: Iterator[T], limit: int | None) -> tuple[list[T], bool]:
+    """The first ``limit`` items, and whether there were more."""
+    taken: list[T] = []
     for row in rows:
         if limit is not None and len(taken) >= limit:
             return taken, True
         taken.append(row)
     return taken, False
-
-
-def _rdf(graph: Graph, media_type: str, count: int, truncated: bool = False) -> Written:
-    rdflib_format = RDF_TYPES[media_type][1]
-    if rdflib_format in ("nquads", "trig"):
-        # A graph result has no graph names: it is written in the default graph.
-        from rdflib import Dataset
-
-        dataset = Dataset()
-        bind_prefixes(dataset)
-        for triple in graph:
-            dataset.add(triple)
-        body = dataset.serialize(format=rdflib_format, encoding="utf-8")
-    else:
-        body = graph.serialize(format=rdflib_format, encoding="utf-8")
-    return Written(body, media_type, count, truncated)
 
 
 def _boolean(value: bool, media_type: str) -> bytes:
@@ -117,7 +97,8 @@ def _parts(term: object) -> tuple[str, str, str | None, str | None]:
         return "uri", term.value, None, None
     if isinstance(term, ox.Literal):
         datatype = term.datatype.value
-        return "literal", term.value, term.language, None if datatype in _IMPLICIT else datatype
+        language = term.language or None
+        return "literal", term.value, language, None if datatype in _IMPLICIT else datatype
     if isinstance(term, ox.BlankNode):
         return "bnode", term.value, None, None
     if isinstance(term, URIRef):
@@ -125,8 +106,8 @@ def _parts(term: object) -> tuple[str, str, str | None, str | None]:
     if isinstance(term, BNode):
         return "bnode", str(term), None, None
     assert isinstance(term, Literal)
-    datatype = str(term.datatype) if term.datatype and not term.language else None
-    return "literal", str(term), term.language or None, datatype
+    written_type = str(term.datatype) if term.datatype and not term.language else None
+    return "literal", str(term), term.language or None, written_type
 
 
 def _json_term(term: object) -> dict[str, str]:

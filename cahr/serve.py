@@ -39,11 +39,9 @@ def add_serve_command(commands: Any) -> None:
         default = "ROOT/dist" if setting.name == "dist" else setting.default
         if default == "":
             default = "none"
-        option = f"--{setting.name.replace('_', '-')}"
         serve.add_argument(
-            option,
+            setting.option,
             dest=setting.name,
-            type=_option_type(setting, option),
             default=None,
             metavar=setting.name.upper(),
             help=f"{setting.help} ({_accepted(setting)}default: {default}; env {setting.env})",
@@ -57,28 +55,11 @@ def _accepted(setting: Any) -> str:
     return f"{setting.accepted}; " if limited else ""
 
 
-def _option_type(setting: Any, option: str) -> Any:
-    """The converter argparse calls for ``option``: the setting's own parse and check.
-
-    argparse reports an ArgumentTypeError's text as it is (exit 2), where a plain
-    ValueError would become "invalid value" without the accepted values.
-    """
-    from cahr.errors import SettingError
-
-    def convert(raw: str) -> Any:
-        try:
-            return setting.parse(raw, label=option)
-        except SettingError as exc:
-            raise argparse.ArgumentTypeError(f"{raw!r}: it must be {exc.accepted}") from None
-
-    convert.__name__ = setting.name
-    return convert
-
-
 def settings_from(args: argparse.Namespace) -> dict[str, Any]:
     """Defaults, then CAHR_* variables, then the options; dist/ resolved from --root.
 
-    :raises SettingError: a CAHR_* variable holds a value its setting does not accept.
+    :raises SettingError: a CAHR_* variable or an option holds a value its setting does
+        not accept.
     :raises InputError: no build in dist, a remote store that holds another build.
     :raises StoreUnavailable: the remote store (``--store``) cannot be reached.
     """
@@ -90,8 +71,13 @@ def settings_from(args: argparse.Namespace) -> dict[str, Any]:
     if os.environ.get(BY_NAME["dist"].env) is None:
         settings["dist"] = Layout.at(args.root).dist_dir
     for setting in SETTINGS:
-        if getattr(args, setting.name) is not None:
-            settings[setting.name] = getattr(args, setting.name)
+        given = getattr(args, setting.name)
+        if isinstance(given, str):
+            # checked here, not by argparse, so that a bad value is reported like a bad
+            # CAHR_* variable: one line naming the option and the accepted values
+            settings[setting.name] = setting.parse(given, label=setting.option)
+        elif given is not None:
+            settings[setting.name] = given
     settings["dist"] = str(Path(settings["dist"]).resolve())
     if not (Path(settings["dist"]) / "manifest.json").is_file():
         raise InputError(f"{settings['dist']} holds no built dataset: run `kg build` first")
@@ -99,7 +85,8 @@ def settings_from(args: argparse.Namespace) -> dict[str, Any]:
         from cahr.store.remote import RemoteStore
 
         RemoteStore(settings["store"], Path(settings["dist"]), timeout=10).check()
-    return settings
+    chosen: dict[str, Any] = settings
+    return chosen
 
 
 def _serve(args: argparse.Namespace) -> int:

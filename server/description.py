@@ -13,10 +13,8 @@ from __future__ import annotations
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, RDF, VOID, XSD
 
-from cahr.formats import RDF_TYPES
-from cahr.results import write
+from cahr.rdf import write_rdf
 from cahr.server.state import Served
-from cahr.store import Triples
 
 SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
 ENT = Namespace("http://www.w3.org/ns/entailment/")
@@ -79,12 +77,5 @@ def _size(graph: Graph, node: BNode, triples: int | None) -> None:
 
 
 def serialize(graph: Graph, media_type: str) -> bytes:
-    """The description as ``media_type``, with its ``sd:``/``void:`` prefixes where the format has any.
-
-    ``cahr.results.write`` binds the dataset's prefixes only; it still writes the
-    quad formats, where a graph must first become a dataset.
-    """
-    rdflib_format = RDF_TYPES[media_type][1]
-    if rdflib_format in ("nquads", "trig"):
-        return write(Triples(iter(graph)), media_type).body
-    return graph.serialize(format=rdflib_format, encoding="utf-8")
+    """The description as ``media_type``, with its ``sd:``/``void:`` prefixes where the format has any."""
+    return write_rdf(graph, media_type, prefixes={"sd": str(SD), "void": str(VOID)})

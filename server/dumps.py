@@ -3,7 +3,7 @@
 ``/dumps/`` lists every file of the build being served with its size, its
 SHA-256 and the build id, so a researcher can cite and verify exactly what
 they downloaded; ``/dumps/<name>`` serves it. ``/.well-known/void`` is the
-VoID + DCAT description generated at build time (``cahr.build.void``), where
+VoID + DCAT description generated at build time (``cahr.pipeline.void``), where
 RFC 8615 and the VoID note tell crawlers to look, in any RDF format or as a
 page. Files come from the server's private copy of the build (``state``), so
 the listing, the checksums and the bytes always belong to one build.
@@ -24,8 +24,8 @@ from flask import Blueprint, Response, abort, render_template, send_file
 from rdflib import Graph, URIRef
 from rdflib.namespace import DCAT, RDF, VOID
 
-from cahr.build.publish import VOID_NAME
-from cahr.build.void import DATASET, DCAT_VERSION, VOID_DOC
+from cahr.dist import VOID_NAME
+from cahr.iris import DATASET, DCAT_VERSION, VOID_DOC
 from cahr.server import linked
 from cahr.server.cache import cached_view
 from cahr.server.state import get_served

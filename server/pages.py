@@ -20,8 +20,7 @@ from flask import Blueprint, Response, abort, render_template, send_file, url_fo
 from rdflib import URIRef
 from rdflib.namespace import OWL
 
-from cahr.build.docs import DIAGRAM_NAME, HTML_NAME
-from cahr.build.examples import EXAMPLES_NAME
+from cahr.dist import DIAGRAM_NAME, EXAMPLES_NAME, HTML_NAME
 from cahr.iris import BASE, GRAPH, ID, INFERRED_GRAPH, ONTOLOGY, ONTOLOGY_GRAPH, PREFIXES, SOURCE
 from cahr.server import linked
 from cahr.server.articles import KINDS as ARTICLE_KINDS

@@ -15,6 +15,10 @@ a new one for each killed, so a request never waits for a child to load the
 build, and a worker's memory under load is what it was at rest (a pool grown
 on demand grew in bursts, which a soak cannot tell from a leak).
 
+Each child vets its queries on their parse (``cahr.query.vet``) and, for an
+embedded engine, cannot open a network socket at all (``cahr.sandbox``,
+installed before it reads a query): see docs/querying.md, "What is enforced where".
+
 As in any multiprocessing code, a child re-imports the parent's main script:
 a script that calls ``create_app`` itself must do so under
 ``if __name__ == "__main__":`` (``kg serve``, gunicorn and pytest do).
@@ -22,6 +26,7 @@ a script that calls ``create_app`` itself must do so under
 
 from __future__ import annotations
 
+import functools
 import gc
 import math
 import multiprocessing
@@ -34,23 +39,32 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
-import pyoxigraph as ox
 from werkzeug.exceptions import BadRequest, NotAcceptable
 
 from cahr.errors import CahrError, QueryRefused, QuerySyntaxError, QueryTimeout, StoreUnavailable
 from cahr.formats import DEFAULT_RDF_TYPE, DEFAULT_RESULT_TYPE
-from cahr.query import syntax_error
+from cahr.query import Explain, vet
 from cahr.results import Written, write
+from cahr.sandbox import check_apart, deny_network, is_denied, network_refused
 from cahr.store import Store, Triples, open_store
-from cahr.store.oxigraph import OxigraphStore
+from cahr.store.oxigraph import check_syntax
+from cahr.store.reference import ReferenceStore
 
 # A child kills itself (SIGALRM's default action) this long after a query's limit,
 # in case the worker that should have killed it is gone.
 GRACE_SECONDS = 5
 # How long a new child may take to load the build before the worker gives up on it.
 STARTUP_SECONDS = 60
+# The stack a query is parsed and evaluated on (reserved, touched only as deep as it goes).
+EVAL_STACK_BYTES = 256 * 1024 * 1024
 # Imported once by the forkserver, so that children start with the engines loaded.
-PRELOAD = ["cahr.server.runner", "cahr.store.oxigraph", "cahr.store.reference", "cahr.store.remote"]
+PRELOAD = [
+    "cahr.server.runner",
+    "cahr.store.oxigraph",
+    "cahr.store.reference",
+    "cahr.store.remote",
+    "pyseccomp",
+]
 
 
 @dataclass(frozen=True)
@@ -67,6 +81,10 @@ class Job:
     result_type: str | None = DEFAULT_RESULT_TYPE
     graph_type: str | None = DEFAULT_RDF_TYPE
     max_rows: int | None = None
+    #: what relative IRIs resolve against when the query has no BASE: the service's IRI
+    base_iri: str | None = None
+    #: False only in a test that proves the sandbox holds alone; no request can set it
+    vet: bool = True
 
 
 class QueryRunner:
@@ -243,11 +261,17 @@ def _child_main(conn: Connection, dist: str, engine: str, timeout: float, remote
     try:
         # A remote store waits a little past the limit: the worker, not the socket, decides.
         store = open_store(Path(dist), engine, remote=remote, timeout=timeout + 1)
+        if not remote:
+            # An embedded engine needs no socket but the pipe (AF_UNIX) to the worker: the
+            # wall behind the vetting (issue #11). A remote store's process must reach it.
+            deny_network()
     except Exception:
         conn.send(("failed", traceback.format_exc()))
         return
-    # The embedded store parses with Oxigraph's parser itself: no second parse.
-    parser = None if isinstance(store, OxigraphStore) else ox.Store()
+    explain: Explain = check_syntax
+    if not is_denied():
+        # Oxigraph's reading of an unvetted text evaluates it: only where no socket opens.
+        explain = functools.partial(check_apart, check_syntax, timeout=timeout)
     conn.send(("ready", store.build_id))
     while True:
         try:
@@ -255,7 +279,7 @@ def _child_main(conn: Connection, dist: str, engine: str, timeout: float, remote
         except (EOFError, OSError):
             return  # the worker is gone
         signal.alarm(math.ceil(timeout) + GRACE_SECONDS)
-        reply = _answer(store, parser, job)
+        reply = _on_a_deep_stack(_answer, store, explain, job)
         try:
             conn.send(reply)
         except OSError:
@@ -263,23 +287,59 @@ def _child_main(conn: Connection, dist: str, engine: str, timeout: float, remote
         signal.alarm(0)
 
 
-def _answer(store: Store, parser: ox.Store | None, job: Job) -> tuple[Any, ...]:
-    """Evaluate and serialise one job; errors become replies that the worker re-raises.
+def _on_a_deep_stack(function: Any, *args: Any) -> tuple[Any, ...]:
+    """``function(*args)`` on a thread with a stack of EVAL_STACK_BYTES.
 
-    :param parser: an empty Oxigraph store to check the syntax with first, for an
-        engine that does not parse with Oxigraph's parser; None for one that does.
+    Oxigraph's parser recurses once per operator of a chain: on the main thread's
+    8 MiB it killed the process (SIGSEGV) at 7,000 terms joined by ``+`` and 10,000
+    by ``||``; on 256 MiB, 7,000 took 3 s and 50,000 ran past the time limit without
+    a crash. rdflib's vetting must parse such a chain first and takes longer still
+    (20,000 terms: 16 s), so the time limit stops every longer chain before it.
+    """
+    replies: list[tuple[Any, ...]] = []
+    previous = threading.stack_size(EVAL_STACK_BYTES)
+    try:
+        thread = threading.Thread(target=lambda: replies.append(function(*args)))
+        thread.start()
+    finally:
+        threading.stack_size(previous)
+    thread.join()
+    return replies[0] if replies else ("failed", "the query thread ended without an answer")
+
+
+def _answer(store: Store, explain: Explain, job: Job) -> tuple[Any, ...]:
+    """Vet, evaluate and serialise one job; errors become replies that the worker re-raises.
+
+    The vetting is here, not in the worker: rdflib's pure-Python parse of a large
+    query takes seconds, which the time limit can stop only in this process.
+
+    :param explain: asked for Oxigraph's syntax error when rdflib cannot parse a query;
+        it runs Oxigraph only where no network socket can be opened.
     """
     try:
-        if parser is not None:
-            _check_syntax(parser, job.text)
+        text = job.text
+        if job.vet:
+            text = vet(
+                job.text,
+                store.graphs(),
+                default_graphs=job.default_graphs,
+                named_graphs=job.named_graphs,
+                base_iri=job.base_iri,
+                explain=explain,
+            ).text
+            if isinstance(store, ReferenceStore):
+                # rdflib's engine accepts some invalid queries (a SELECT of a variable
+                # not grouped by): Oxigraph's stricter reading gives every engine one answer.
+                explain(text, job.base_iri)
         dataset_given = bool(job.default_graphs or job.named_graphs)
         result = store.query(
-            job.text,
+            text,
             # SPARQL 1.1 Protocol 2.1.4: once either parameter is given, the
             # dataset is exactly the graphs named, the other part being empty.
             default_graphs=list(job.default_graphs) if dataset_given else None,
             named_graphs=list(job.named_graphs) if dataset_given else None,
             native=True,  # the rows are only written
+            base_iri=job.base_iri,
         )
         graph = isinstance(result, Triples)
         media_type = job.graph_type if graph else job.result_type
@@ -297,18 +357,13 @@ def _answer(store: Store, parser: ox.Store | None, job: Job) -> tuple[Any, ...]:
         return ("too-complex", "the query nests too deeply for this engine: simplify it")
     except CahrError as exc:
         return ("refused", str(exc))
-    except Exception:
+    except Exception as exc:
+        if network_refused(exc):
+            return ("refused", NETWORK_REFUSED)
         return ("failed", traceback.format_exc())
 
 
-def _check_syntax(parser: ox.Store, text: str) -> None:
-    """Parse with Oxigraph's parser whatever the engine.
-
-    So that a syntax error gets the same message, line and column on every
-    engine (rdflib's parser reports some errors as plain exceptions). Nothing is
-    evaluated: the store is empty and the lazy result is never iterated.
-    """
-    try:
-        parser.query(text)
-    except SyntaxError as exc:
-        raise syntax_error(str(exc)) from exc
+NETWORK_REFUSED = (
+    "the query tried to open a network connection, and this endpoint's query processes "
+    "cannot open any (SERVICE and outside graphs are refused)"
+)

@@ -40,6 +40,11 @@ class Setting:
         return f"CAHR_{self.name.upper()}"
 
     @property
+    def option(self) -> str:
+        """The option of ``kg serve``: ``--query-timeout``."""
+        return f"--{self.name.replace('_', '-')}"
+
+    @property
     def accepted(self) -> str:
         """The values accepted, in words: ``an integer from 0 to 65535``."""
         if self.choices:

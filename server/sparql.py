@@ -9,11 +9,15 @@ type this kind of answer can be written in. A GET without a query is the
 service description (``description.py``).
 
 The work goes cheapest first: read the request (400, 403 for updates, 413),
-vet the query (``cahr.query.vet``: updates, SERVICE, graphs outside the
-dataset: 403), negotiate (406), answer a conditional GET from the build
-alone (304), answer from the cache (``cache.py``: the same query, dataset and
-media types answered before on this build), and only then evaluate, in a
-child process that the time limit can kill (``runner.py``: 503).
+guess the query's form from its tokens (only to negotiate), negotiate (406),
+answer a conditional GET from the build alone (304), answer from the cache
+(``cache.py``: the same query, dataset and media types answered before on this
+build), and only then vet and evaluate, in a child process that the time limit
+can kill (``runner.py``: 503). The vetting (``cahr.query.vet``: updates,
+SERVICE, graphs outside the dataset: 403) parses the query, which costs
+milliseconds to seconds of pure Python: it runs in the child, never here, and
+the child cannot open a network socket (``cahr.sandbox``). A refused query is
+never cached, so it is vetted (from the child's verdict cache) on every request.
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ from werkzeug.exceptions import BadRequest, NotAcceptable
 
 from cahr.errors import QueryRefused
 from cahr.formats import RDF_TYPES, RESULT_TYPES, media_type_for
-from cahr.query import vet
+from cahr.query import analyse
 from cahr.results import Written
 from cahr.server.cache import normalise_query, respond
 from cahr.server.description import describe, serialize
@@ -79,14 +83,11 @@ def sparql() -> Response:
         return _service_description()
     _check_nesting(operation.query)
     served = get_served()
-    info = vet(
-        operation.query,
-        served.store.graphs(),
-        default_graphs=operation.default_graphs,
-        named_graphs=operation.named_graphs,
-    )
+    # Not a security decision (the child vets the parse): the form picks the media
+    # types and the cache key; a wrong guess only chooses the other family's default.
+    guessed = analyse(operation.query).form
     result_type, graph_type = _choose(RESULT_OFFERS), _choose(GRAPH_OFFERS)
-    graph_form = info.form in GRAPH_FORMS
+    graph_form = guessed in GRAPH_FORMS
     chosen = graph_type if graph_form else result_type
     cached = _current_copy(chosen, GRAPH_OFFERS if graph_form else RESULT_OFFERS)
     if cached is not None:
@@ -99,6 +100,9 @@ def sparql() -> Response:
         result_type,
         graph_type,
         served.max_rows,
+        # SPARQL 1.1 Protocol: a relative IRI in a query without BASE is relative to
+        # the service's own IRI, the URL it was asked at.
+        base_iri=request.base_url,
     )
     # Everything that decides the answer, besides the build (which respond adds).
     parts = (
@@ -108,6 +112,7 @@ def sparql() -> Response:
         result_type or "",
         graph_type or "",
         str(job.max_rows),
+        job.base_iri or "",
     )
     return respond(parts, lambda: _response(served.runner.run(job), served.max_rows))
 

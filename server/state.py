@@ -35,7 +35,7 @@ from typing import Any
 
 from flask import Flask, current_app
 
-from cahr.build.export import MANIFEST, read_manifest
+from cahr.dist import MANIFEST, read_manifest
 from cahr.errors import InputError
 from cahr.server.cache import ResponseCache
 from cahr.server.runner import QueryRunner

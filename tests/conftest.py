@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from cahr.build.pipeline import Built, build
 from cahr.layout import Layout
+from cahr.pipeline.run import Built, build
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -35,3 +35,17 @@ def project_copy(layout: Layout, tmp_path: Path) -> Layout:
     for folder in ("ontology", "kg", "shapes", "sources"):
         shutil.copytree(layout.root / folder, tmp_path / folder)
     return Layout.at(tmp_path)
+
+
+# Fixtures that start a real server process (gunicorn, Oxigraph server, Chromium): the tests
+# that use them carry the ``server`` mark without having to say so (``-m "not server"``).
+SERVER_FIXTURES = {"live_server", "oxigraph_endpoint", "browser"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        fixtures = set(getattr(item, "fixturenames", ()))
+        callspec = getattr(item, "callspec", None)
+        on_remote = callspec is not None and callspec.params.get("app") == "remote"
+        if fixtures & SERVER_FIXTURES or on_remote:
+            item.add_marker(pytest.mark.server)

@@ -59,6 +59,7 @@ class Store(Protocol):
         default_graphs: Sequence[str] | None = None,
         named_graphs: Sequence[str] | None = None,
         native: bool = False,
+        base_iri: str | None = None,
     ) -> QueryResult:
         """Evaluate a SPARQL query.
 
@@ -70,6 +71,8 @@ class Store(Protocol):
         :param native: the rows of a SELECT may hold the engine's own terms
             (pyoxigraph's), which only ``cahr.results`` writes: for a query whose
             rows are written, not read. A store without terms of its own ignores it.
+        :param base_iri: what relative IRIs resolve against when the query has no
+            BASE: the service's own IRI (SPARQL 1.1 Protocol); None for the engine's default.
         :raises QuerySyntaxError: the query does not parse.
         :raises QueryRefused: the text is an update, or otherwise not allowed.
         """

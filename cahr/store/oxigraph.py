@@ -11,44 +11,13 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 import pyoxigraph as ox
-from rdflib import BNode, Literal, URIRef
-from rdflib.namespace import XSD
 from rdflib.term import Node
 
-from cahr.build.export import read_build
+from cahr.dist import read_build
 from cahr.query import syntax_error
+from cahr.rdf import to_oxigraph, to_rdflib
+from cahr.sandbox import is_denied
 from cahr.store.base import Boolean, QueryResult, Row, Solutions, Triple, Triples
-
-
-def to_rdflib(term: object) -> Node:
-    """An rdflib term for a pyoxigraph term."""
-    if isinstance(term, ox.NamedNode):
-        return URIRef(term.value)
-    if isinstance(term, ox.BlankNode):
-        return BNode(term.value)
-    if isinstance(term, ox.Literal):
-        if term.language:
-            return Literal(term.value, lang=term.language)
-        datatype = term.datatype.value
-        return Literal(
-            term.value, datatype=None if datatype == str(XSD.string) else URIRef(datatype)
-        )
-    raise TypeError(f"unsupported term {term!r}")
-
-
-def to_oxigraph(term: Node) -> object:
-    """A pyoxigraph term for an rdflib term."""
-    if isinstance(term, URIRef):
-        return ox.NamedNode(str(term))
-    if isinstance(term, BNode):
-        return ox.BlankNode(str(term))
-    if isinstance(term, Literal):
-        if term.language:
-            return ox.Literal(str(term), language=term.language)
-        if term.datatype:
-            return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
-        return ox.Literal(str(term))
-    raise TypeError(f"unsupported term {term!r}")
 
 
 class OxigraphStore:
@@ -77,8 +46,11 @@ class OxigraphStore:
         default_graphs: Sequence[str] | None = None,
         named_graphs: Sequence[str] | None = None,
         native: bool = False,
+        base_iri: str | None = None,
     ) -> QueryResult:
         kwargs: dict[str, object] = {}
+        if base_iri is not None:
+            kwargs["base_iri"] = base_iri
         if default_graphs is not None:
             kwargs["default_graph"] = [ox.NamedNode(g) for g in default_graphs]
         if named_graphs is not None:
@@ -92,7 +64,8 @@ class OxigraphStore:
         if isinstance(result, ox.QuerySolutions):
             variables = [v.value for v in result.variables]
             return Solutions(variables, rows_of(result, len(variables), native=native))
-        return Triples(triples_of(result))
+        # Native triples are only written (cahr.rdf takes them as they are).
+        return Triples(iter(result) if native else triples_of(result))
 
     def quads(
         self,
@@ -134,3 +107,28 @@ def triples_of(triples: Iterable[ox.Triple | ox.Quad]) -> Iterator[Triple]:
     """Triples from pyoxigraph (a query's, or parsed N-Triples), as rdflib terms."""
     for t in triples:
         yield to_rdflib(t.subject), to_rdflib(t.predicate), to_rdflib(t.object)
+
+
+_EMPTY = ox.Store()
+
+
+def check_syntax(text: str, base_iri: str | None = None) -> None:
+    """Raise Oxigraph's syntax error for ``text`` (message, line, column), if it has one.
+
+    For a text rdflib could not parse (``cahr.query.vet``'s ``explain``), so that the
+    error reads the same on every engine. pyoxigraph has no parser of its own in
+    Python: this evaluates the text on an empty store, and pyoxigraph makes SERVICE
+    calls at query time even there, so it runs only in a process that
+    :func:`cahr.sandbox.deny_network` keeps off the network.
+
+    :raises QuerySyntaxError: Oxigraph cannot parse it either.
+    :raises RuntimeError: this process is not sandboxed.
+    """
+    if not is_denied():
+        raise RuntimeError("Oxigraph may read unvetted text only in a sandboxed process")
+    try:
+        _EMPTY.query(text, base_iri=base_iri)
+    except SyntaxError as exc:
+        raise syntax_error(str(exc)) from exc
+    except Exception:  # noqa: S110 (it parsed: what evaluation made of it does not matter)
+        pass

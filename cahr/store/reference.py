@@ -2,8 +2,9 @@
 
 Slower than pyoxigraph but the toolkit's reference semantics; the contract
 tests run on both. rdflib would fetch FROM graphs and SERVICE endpoints from
-the network: graph loading is switched off here, and cahr.query.vet refuses
-SERVICE before any engine sees a query.
+the network (with urllib, which reads file: URLs too): graph loading is
+switched off here and SERVICE refused by the engine itself, besides
+cahr.query.vet refusing both before any engine sees a query.
 """
 
 from __future__ import annotations
@@ -14,14 +15,30 @@ from pathlib import Path
 import rdflib.plugins.sparql as rdflib_sparql
 from pyparsing import ParseException
 from rdflib import Dataset, Graph, URIRef
+from rdflib.plugins.sparql.parserutils import CompValue
 from rdflib.term import Node
 
-from cahr.build.export import read_build
+from cahr.dist import read_build
 from cahr.errors import QueryRefused, QuerySyntaxError
 from cahr.store.base import Boolean, QueryResult, Solutions, Triples
 
 # Never dereference a FROM / FROM NAMED IRI: graphs come from the dataset only.
 rdflib_sparql.SPARQL_LOAD_GRAPHS = False
+SERVICE_REFUSED = "SERVICE is not allowed: this engine never contacts other services"
+
+
+def _refuse_service(ctx: object, part: CompValue) -> object:
+    """rdflib's hook for each algebra part: refuse SERVICE, leave the rest to rdflib.
+
+    :raises QueryRefused: the part is a SERVICE pattern.
+    :raises NotImplementedError: any other part (rdflib then evaluates it itself).
+    """
+    if part.name == "ServiceGraphPattern":
+        raise QueryRefused(SERVICE_REFUSED)
+    raise NotImplementedError
+
+
+rdflib_sparql.CUSTOM_EVALS["cahr-refuse-service"] = _refuse_service
 
 
 class ReferenceStore:
@@ -51,14 +68,17 @@ class ReferenceStore:
         default_graphs: Sequence[str] | None = None,
         named_graphs: Sequence[str] | None = None,
         native: bool = False,
+        base_iri: str | None = None,
     ) -> QueryResult:
         target: Graph | Dataset = self._dataset
         if default_graphs or named_graphs:
             target = self._view(default_graphs, named_graphs)
         try:
-            result = target.query(text)
+            result = target.query(text, base=base_iri)
         except ParseException as exc:
             raise QuerySyntaxError(exc.msg, exc.lineno, exc.col) from exc
+        except QueryRefused:
+            raise
         except Exception as exc:
             if "update" in str(exc).lower():
                 raise QueryRefused(str(exc)) from exc

@@ -16,7 +16,7 @@ from flask.testing import FlaskClient
 from rdflib import Dataset, Literal, URIRef
 from rdflib.namespace import RDF, RDFS
 
-from cahr.build.export import read_manifest
+from cahr.dist import read_manifest
 from cahr.iris import BASE, CAHR, ID, INFERRED_GRAPH
 from cahr.server.describe import Describer
 from cahr.server.explain import Explainer

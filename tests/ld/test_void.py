@@ -18,9 +18,9 @@ from flask.testing import FlaskClient
 from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, RDF, VOID
 
-from cahr.build.export import read_manifest
-from cahr.build.void import DATASET, DCAT_VERSION, SPDX
+from cahr.dist import read_manifest
 from cahr.iris import BASE
+from cahr.pipeline.void import DATASET, DCAT_VERSION, SPDX
 
 CC_BY = URIRef("https://creativecommons.org/licenses/by/4.0/")
 

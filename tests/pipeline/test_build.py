@@ -9,11 +9,11 @@ from pathlib import Path
 from rdflib import Dataset, Graph, Literal
 from rdflib.namespace import OWL, RDF
 
-from cahr.build.export import DUMPS
-from cahr.build.pipeline import Built, build_id
-from cahr.build.publish import EXTRAS
+from cahr.dist import DUMPS, EXTRAS
 from cahr.iris import INFERRED_GRAPH, ONTOLOGY_GRAPH, graph_iri
 from cahr.layout import Layout
+from cahr.pipeline.identity import build_id
+from cahr.pipeline.run import Built
 
 
 def test_the_real_graph_conforms(built: Built) -> None:

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from rdflib import Dataset, Graph
 
-from cahr.build.load import Loaded
-from cahr.build.validate import Report, _run_checks
 from cahr.layout import Layout
+from cahr.pipeline.load import Loaded
+from cahr.pipeline.validate import Report, _run_checks
 
 CASES = sorted((Path(__file__).parent.parent / "data" / "checks").glob("*.trig"))
 

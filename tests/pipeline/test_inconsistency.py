@@ -20,11 +20,11 @@ from owlrl.Namespaces import ERRNS
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDF
 
-from cahr.build.load import load
-from cahr.build.locate import line_of_subject
-from cahr.build.reason import owlrl_closure, reason
 from cahr.iris import CAHR, ID
 from cahr.layout import Layout
+from cahr.pipeline.load import load
+from cahr.pipeline.locate import line_of_subject
+from cahr.pipeline.reason import owlrl_closure, reason
 from tests.pipeline.test_failures import kg, snapshot
 
 pytestmark = pytest.mark.slow

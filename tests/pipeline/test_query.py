@@ -120,3 +120,87 @@ def test_kg_query_graph_results_as_turtle(dist: Path) -> None:
     from rdflib import Graph
 
     assert len(Graph().parse(data=result.stdout, format="turtle")) == 5
+
+
+# -- issue #11: the vetting reads the parse, not the raw tokens --------------------------------
+
+
+def test_the_engine_gets_the_decoded_text_that_was_vetted() -> None:
+    info = vet(r'SELECT ?v WHERE { BIND("\u00e9t\u00E9" AS ?v) }', GRAPHS)
+    assert info.text == 'SELECT ?v WHERE { BIND("été" AS ?v) }'
+    # A lone CR ends a comment for the grammar: it becomes a line feed for both parsers.
+    assert vet("ASK { # c\r?s ?p ?o }", GRAPHS).text == "ASK { # c\n?s ?p ?o }"
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        (r"ASK { \u005Cu0053 }", "cannot be vetted"),
+        (r'ASK { FILTER("\uD800" = "") }', "names no Unicode character"),
+        (r'ASK { FILTER("\U00110000" = "") }', "names no Unicode character"),
+    ],
+)
+def test_escapes_the_parsers_would_read_differently_are_refused(text: str, message: str) -> None:
+    with pytest.raises(QueryRefused, match=message):
+        vet(text, GRAPHS)
+
+
+def test_a_text_only_the_engine_reads_cannot_be_vetted() -> None:
+    """Where the two grammars differ, the stricter answer wins: never evaluate it."""
+    text = "SELECT * WHERE { ?s ?p }"
+    with pytest.raises(QuerySyntaxError):
+        vet(text, GRAPHS)  # no second opinion: rdflib's error
+
+    def engine_reads_it(text: str, base_iri: str | None) -> None:
+        return None
+
+    with pytest.raises(QueryRefused, match="cannot be vetted"):
+        vet(text, GRAPHS, explain=engine_reads_it)
+
+
+def test_the_engine_explains_what_neither_parser_reads() -> None:
+    def engine_refuses(text: str, base_iri: str | None) -> None:
+        raise QuerySyntaxError("expected something", 1, 9)
+
+    with pytest.raises(QuerySyntaxError, match="expected something") as error:
+        vet("SELECT * WHERE { ?s ?p }", GRAPHS, explain=engine_refuses)
+    assert (error.value.line, error.value.column) == (1, 9)
+
+
+def test_long_chains_are_400_with_the_limit() -> None:
+    chain = "SELECT * WHERE { FILTER(" + " || ".join(["?x"] * 2_001) + ") }"
+    with pytest.raises(QuerySyntaxError, match="up to 2000"):
+        vet(chain, GRAPHS)
+
+
+def test_many_triple_patterns_parse_and_too_many_say_why() -> None:
+    """rdflib recurses about ten frames a pattern: Python's default limit failed at 100."""
+    patterns = " . ".join(f"?s{i} ?p ?o" for i in range(300))
+    assert vet(f"SELECT * WHERE {{ {patterns} }}", GRAPHS).form == "SELECT"
+    patterns = " . ".join(f"?s{i} ?p ?o" for i in range(3_000))
+    with pytest.raises(QuerySyntaxError, match="too deeply"):
+        vet(f"SELECT * WHERE {{ {patterns} }}", GRAPHS)
+
+
+def test_a_repeated_query_is_vetted_from_the_cache() -> None:
+    from cahr import query
+
+    text = "SELECT * WHERE { ?s ?p ?o } LIMIT 12345"
+    query._verdicts.pop((text, None), None)
+    vet(text, GRAPHS)
+    assert (text, None) in query._verdicts
+    # The dataset is checked on every call, not cached with the verdict.
+    with pytest.raises(QueryRefused, match="default-graph-uri"):
+        vet(text, GRAPHS, default_graphs=["http://127.0.0.1:9/g"])
+
+
+def test_relative_from_resolves_against_the_base() -> None:
+    with pytest.raises(QueryRefused, match="http://127.0.0.1:8000/g"):
+        vet("SELECT * FROM <g> WHERE { ?s ?p ?o }", GRAPHS, base_iri="http://127.0.0.1:8000/sparql")
+    graph = GRAPHS[0]
+    info = vet(
+        "SELECT * FROM <ontology> WHERE { ?s ?p ?o }",
+        GRAPHS,
+        base_iri=graph.rsplit("/", 1)[0] + "/x",
+    )
+    assert info.from_graphs == [graph]

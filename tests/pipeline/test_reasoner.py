@@ -1,4 +1,4 @@
-"""The fast OWL RL engine (cahr.build.rules) infers exactly what owlrl infers.
+"""The fast OWL RL engine (cahr.pipeline.rules) infers exactly what owlrl infers.
 
 owlrl stays the reference (issue #7): the build's inferred graph must not
 change when the engine does. The real graph is compared in full; small graphs
@@ -19,11 +19,11 @@ from rdflib.collection import Collection
 from rdflib.namespace import OWL, RDF, RDFS, XSD
 from rdflib.term import Node
 
-from cahr.build.load import load
-from cahr.build.reason import Triple, infer, is_trivial, owlrl_closure, reason
-from cahr.build.rules import NeedsReference, closure
 from cahr.iris import CAHR, ID
 from cahr.layout import Layout
+from cahr.pipeline.load import load
+from cahr.pipeline.reason import Triple, infer, is_trivial, owlrl_closure, reason
+from cahr.pipeline.rules import NeedsReference, closure
 
 EX = Namespace("http://example.org/")
 

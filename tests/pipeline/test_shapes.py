@@ -16,10 +16,10 @@ from pyshacl import validate
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDF
 
-from cahr.build.reason import infer
-from cahr.build.validate import load_shapes
 from cahr.iris import SH
 from cahr.layout import Layout
+from cahr.pipeline.reason import infer
+from cahr.pipeline.validate import load_shapes
 
 CASES = sorted((Path(__file__).parent.parent / "data" / "shapes").glob("*.ttl"))
 SHAPES_NS = "https://w3id.org/cahr/shapes#"

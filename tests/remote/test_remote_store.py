@@ -26,8 +26,8 @@ import pytest
 from flask import Flask
 from rdflib import BNode, URIRef
 
-from cahr.build.export import read_manifest
 from cahr.cli import main
+from cahr.dist import read_manifest
 from cahr.errors import (
     InputError,
     QueryRefused,

@@ -23,7 +23,7 @@ from flask import Flask
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cahr.build.export import read_manifest
+from cahr.dist import read_manifest
 from cahr.errors import QueryRefused, QueryTimeout
 from cahr.query import vet
 from cahr.server.cache import HEADER, LARGEST_SHARE, header_bytes, normalise_query

@@ -25,7 +25,7 @@ from rdflib.plugins.stores.sparqlstore import SPARQLStore
 from SPARQLWrapper import JSON, POST, TURTLE, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import QueryBadFormed
 
-from cahr.build.export import read_manifest
+from cahr.dist import read_manifest
 from cahr.iris import CAHR
 from cahr.store import open_store
 from tests.server.conftest import LIVE_TIMEOUT, Listener, LiveServer

@@ -22,10 +22,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from cahr.build.export import read_manifest
-from cahr.build.pipeline import build
+from cahr.dist import read_manifest
 from cahr.errors import CahrError
 from cahr.layout import Layout
+from cahr.pipeline.run import build
 from tests.server.conftest import LiveServer, start_server, stop_server
 from tests.server.helpers import COUNT_ALL
 

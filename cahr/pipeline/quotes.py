@@ -11,11 +11,11 @@ import re
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDFS
 
-from cahr.build.load import Loaded
-from cahr.build.locate import line_of_text
 from cahr.errors import Problem
 from cahr.iris import CAHR, graph_iri, source_iri
 from cahr.layout import Layout
+from cahr.pipeline.load import Loaded
+from cahr.pipeline.locate import line_of_text
 
 # The properties whose values are the article's own words; their
 # sub-properties in the ontology (cahr:aim under cahr:description) count too.

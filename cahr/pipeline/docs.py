@@ -15,19 +15,24 @@ from __future__ import annotations
 
 import gc
 import html
+import logging
+import os
 import re
 import shutil
 import subprocess
+import sys
 import warnings
 from pathlib import Path
+from typing import Any
 
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS
 
+from cahr.dist import DIAGRAM_NAME, HTML_NAME
+from cahr.errors import InputError
 from cahr.iris import BASE, CAHR, ID, ONTOLOGY
+from cahr.rdf import canonical_quads, to_rdflib
 
-DIAGRAM_NAME = "ontology.svg"
-HTML_NAME = "ontology.html"
 DIAGRAM_URL = "/ontology/diagram.svg"
 
 _ENTITY = re.compile(
@@ -57,9 +62,9 @@ def documented_graph(ontology: Graph) -> Graph:
     return out
 
 
-def ontology_html(ontology: Graph, *, with_diagram: bool) -> str:
+def ontology_html(ontology: Graph) -> str:
     """pyLODE's HTML for the ontology, made local, with term anchors and the diagram."""
-    from pylode import OntPub  # imported here: pyLODE loads its background ontologies on import
+    OntPub = _import_pylode()
 
     # pyLODE 3.3 reads its stylesheet with open() and never closes it; the ResourceWarning
     # is its bug, not ours, and must not fail a build run under -W error.
@@ -75,20 +80,38 @@ def ontology_html(ontology: Graph, *, with_diagram: bool) -> str:
         '<a href="/dumps/">Dumps</a> · <a href="/ontology?format=ttl">OWL (Turtle)</a></nav>'
     )
     page = page.replace('<div id="content">', '<div id="content">' + banner, 1)
-    if with_diagram:
-        figure = (
-            '<div class="section" id="diagram"><h2>Diagram</h2>'
-            "<p>Classes of the <code>cahr:</code> namespace (boxes), their subclass links "
-            "(hollow arrows) and the object properties whose domain and range are both "
-            "CAHR classes (labelled arrows). Generated from the OWL file by Graphviz.</p>"
-            f'<p><a href="{DIAGRAM_URL}"><img src="{DIAGRAM_URL}" '
-            'alt="Class and property diagram of the CAHR ontology" '
-            'style="max-width:100%;height:auto"></a></p></div>'
-        )
-        page = page.replace(
-            '<div class="section" id="classes">', figure + '<div class="section" id="classes">', 1
-        )
+    figure = (
+        '<div class="section" id="diagram"><h2>Diagram</h2>'
+        "<p>Classes of the <code>cahr:</code> namespace (boxes), their subclass links "
+        "(hollow arrows) and the object properties whose domain and range are both "
+        "CAHR classes (labelled arrows). Generated from the OWL file by Graphviz.</p>"
+        f'<p><a href="{DIAGRAM_URL}"><img src="{DIAGRAM_URL}" '
+        'alt="Class and property diagram of the CAHR ontology" '
+        'style="max-width:100%;height:auto"></a></p></div>'
+    )
+    page = page.replace(
+        '<div class="section" id="classes">', figure + '<div class="section" id="classes">', 1
+    )
     return page
+
+
+def _import_pylode() -> Any:
+    """pyLODE's OntPub, imported without the logging set-up that pyLODE does on import.
+
+    Imported here, not at the top: pyLODE loads its background ontologies on import.
+    One of its modules calls ``logging.basicConfig(level=DEBUG)``, which would make
+    every library's debug lines part of ``kg build``'s output; basicConfig does nothing
+    while the root logger has a handler, so a silent one stands in during the import.
+    """
+    root = logging.getLogger()
+    stand_in, level = logging.NullHandler(), root.level
+    root.addHandler(stand_in)
+    try:
+        from pylode import OntPub
+    finally:
+        root.removeHandler(stand_in)
+        root.setLevel(level)
+    return OntPub
 
 
 def _with_local_anchor(match: re.Match[str]) -> str:
@@ -129,7 +152,7 @@ def diagram_dot(ontology: Graph) -> str:
             f'  "{local}" [label="{_dot_escape(_label(ontology, c))}", URL="/ontology#{local}"];'
         )
     for c in classes:
-        for parent in sorted(ontology.objects(c, RDFS.subClassOf)):
+        for parent in sorted(ontology.objects(c, RDFS.subClassOf), key=str):
             if parent in known:
                 lines.append(
                     f'  "{_local(c)}" -> "{_local(parent)}" [arrowhead=empty, color="#555555"];'
@@ -137,16 +160,16 @@ def diagram_dot(ontology: Graph) -> str:
     # Several properties between one pair of classes share one arrow with a
     # multi-line label: one arrow per property made the hubs (Agent, Event) unreadable.
     pairs: dict[tuple[str, str], list[str]] = {}
-    for p in sorted(ontology.subjects(RDF.type, OWL.ObjectProperty)):
+    for p in sorted(ontology.subjects(RDF.type, OWL.ObjectProperty), key=str):
         if not str(p).startswith(str(CAHR)):
             continue
-        for d in sorted(x for x in ontology.objects(p, RDFS.domain) if x in known):
-            for r in sorted(x for x in ontology.objects(p, RDFS.range) if x in known):
+        for d in sorted((x for x in ontology.objects(p, RDFS.domain) if x in known), key=str):
+            for r in sorted((x for x in ontology.objects(p, RDFS.range) if x in known), key=str):
                 pairs.setdefault((_local(d), _local(r)), []).append(_local(p))
-    for (d, r), names in sorted(pairs.items()):
+    for (domain, range_), names in sorted(pairs.items()):
         label = "\\n".join(names)
         lines.append(
-            f'  "{d}" -> "{r}" [label="{label}", color="#c0504d", '
+            f'  "{domain}" -> "{range_}" [label="{label}", color="#c0504d", '
             'fontcolor="#8a2a27", style=dashed];'
         )
     lines.append("}")
@@ -161,19 +184,19 @@ def _dot_escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace('"', '\\"')
 
 
-def dot_available() -> bool:
-    """Whether Graphviz's ``dot`` is on PATH (Debian package ``graphviz``)."""
-    return shutil.which("dot") is not None
-
-
 def render(dot_source: str, fmt: str = "svg") -> bytes:
     """Run ``dot -T<fmt>`` on a Graphviz description.
 
-    :raises RuntimeError: dot is missing or failed.
+    :raises InputError: dot is not installed (the site links to the diagram, so a build
+        without it would publish a broken page).
+    :raises RuntimeError: dot failed.
     """
     exe = shutil.which("dot")
     if exe is None:
-        raise RuntimeError("Graphviz's dot was not found: install the Debian package graphviz")
+        raise InputError(
+            "Graphviz's dot was not found, and the ontology page shows a diagram drawn by it: "
+            "install the Debian package graphviz (`make build` installs it when missing)"
+        )
     done = subprocess.run(
         [exe, f"-T{fmt}"], input=dot_source.encode(), capture_output=True, timeout=120, check=False
     )
@@ -183,15 +206,65 @@ def render(dot_source: str, fmt: str = "svg") -> bytes:
 
 
 def make_docs(ontology_file: Path) -> dict[str, bytes]:
-    """``ontology.html`` and, when Graphviz is there, ``ontology.svg``, from the OWL file.
+    """``ontology.html`` and ``ontology.svg`` (drawn by Graphviz), from the OWL file.
 
     :returns: file name -> content, for the caller to write into dist/.
+    :raises InputError: Graphviz is not installed.
     """
     ontology = Graph()
     ontology.parse(ontology_file, format="turtle")
-    files: dict[str, bytes] = {}
-    with_diagram = dot_available()
-    if with_diagram:
-        files[DIAGRAM_NAME] = render(diagram_dot(ontology), "svg")
-    files[HTML_NAME] = ontology_html(ontology, with_diagram=with_diagram).encode("utf-8")
-    return files
+    return {
+        DIAGRAM_NAME: render(diagram_dot(ontology), "svg"),
+        HTML_NAME: _html_with_fixed_hash_seed(ontology_file),
+    }
+
+
+class _InsertionOrdered(dict[Any, None]):
+    """A set's ``add`` and iteration, in insertion order (see the ``__main__`` block)."""
+
+    def add(self, item: Any) -> None:
+        self.setdefault(item)
+
+
+def _html_with_fixed_hash_seed(ontology_file: Path) -> bytes:
+    """The documentation page, made by pyLODE in a child Python whose hash seed is fixed.
+
+    pyLODE lists some terms in the order of its hash tables, which Python seeds at
+    random in every process, and of blank-node names, which rdflib draws at random:
+    two builds of the same ontology gave two orders. With a fixed seed and canonical
+    blank-node names the page is the same bytes every time, so that a build can be
+    cited by its checksums.
+
+    :raises RuntimeError: pyLODE failed.
+    """
+    done = subprocess.run(
+        [sys.executable, "-m", "cahr.pipeline.docs", str(ontology_file)],
+        env={**os.environ, "PYTHONHASHSEED": "0"},
+        capture_output=True,
+        timeout=300,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"pyLODE failed:\n{done.stderr.decode(errors='replace')}")
+    return done.stdout
+
+
+if __name__ == "__main__":
+    # The child of _html_with_fixed_hash_seed: the page of the ontology file named, on stdout.
+    # rdflib names blank nodes at random when it parses; pyLODE's order depends on the
+    # names too, so they are relabelled canonically first.
+    parsed = Graph()
+    parsed.parse(sys.argv[1], format="turtle")
+    graph = Graph()
+    for prefix, namespace in parsed.namespaces():
+        graph.bind(prefix, namespace)
+    for quad in canonical_quads(parsed):
+        graph.add((to_rdflib(quad.subject), to_rdflib(quad.predicate), to_rdflib(quad.object)))
+    # pyLODE 3.3 gathers the members of a union or intersection class in a set() of HTML
+    # elements, which iterates in the order of their memory addresses; an insertion-ordered
+    # stand-in (the RDF list's order) for that module's set() makes the order the list's.
+    _import_pylode()  # quietly, before its utils module is touched
+    import pylode.utils
+
+    pylode.utils.set = _InsertionOrdered
+    sys.stdout.buffer.write(ontology_html(graph).encode("utf-8"))

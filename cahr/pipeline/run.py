@@ -2,27 +2,26 @@
 
 from __future__ import annotations
 
-import hashlib
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 
 from rdflib import Graph
 
 import cahr
-from cahr.build import consistency, summary
-from cahr.build.export import dataset_with, write_dist
-from cahr.build.load import Loaded, load
-from cahr.build.memory import cyclic_gc_paused
-from cahr.build.publish import publish
-from cahr.build.reason import reason
-from cahr.build.validate import Report, validate
 from cahr.errors import BuildFailed
 from cahr.iris import INFERRED_GRAPH, ONTOLOGY_GRAPH, graph_iri
 from cahr.layout import Layout
+from cahr.pipeline import consistency, summary
+from cahr.pipeline.export import dataset_with, write_dist
+from cahr.pipeline.identity import build_id, built_at
+from cahr.pipeline.load import Loaded, load
+from cahr.pipeline.memory import cyclic_gc_paused
+from cahr.pipeline.publish import publish
+from cahr.pipeline.reason import reason
+from cahr.pipeline.validate import Report, validate
 
 
 @dataclass
@@ -71,18 +70,6 @@ def check(layout: Layout) -> Checked:
     return Checked(loaded, reasoned.inferred, report, timings)
 
 
-def build_id(layout: Layout) -> str:
-    """A content hash of every input and of the code version: same inputs, same id."""
-    digest = hashlib.sha256(cahr.__version__.encode())
-    folders = (layout.ontology_dir, layout.kg_dir, layout.shapes_dir, layout.sources_dir)
-    for folder in folders:
-        for path in sorted(folder.rglob("*")):
-            if path.is_file() and path.suffix in {".ttl", ".rq", ".txt"}:
-                digest.update(layout.relative(path).encode())
-                digest.update(path.read_bytes())
-    return digest.hexdigest()[:16]
-
-
 def build(layout: Layout, out: Path | None = None) -> Built:
     """Build the dataset into ``out`` (default ``dist/``).
 
@@ -107,7 +94,7 @@ def _build(layout: Layout, out: Path) -> Built:
         dataset, union = dataset_with(graphs)
         manifest = {
             "build_id": build_id(layout),
-            "built_at": datetime.now(UTC).replace(microsecond=0).isoformat(),
+            "built_at": built_at(layout),
             "version": cahr.__version__,
             "graphs": {name: len(graph) for name, graph in graphs.items()},
             "union_triples": len(union),

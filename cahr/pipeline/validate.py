@@ -15,12 +15,12 @@ from pyshacl import validate as shacl_validate
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDF
 
-from cahr.build.load import Loaded, parse_turtle
-from cahr.build.locate import line_of_subject
-from cahr.build.quotes import check_quotes
 from cahr.errors import Problem
 from cahr.iris import GRAPH, SH, bind_prefixes, prefixed
 from cahr.layout import Layout
+from cahr.pipeline.load import Loaded, parse_turtle
+from cahr.pipeline.locate import line_of_subject
+from cahr.pipeline.quotes import check_quotes
 
 
 @dataclass
@@ -130,7 +130,7 @@ def _run_checks(loaded: Loaded, inferred: Graph, layout: Layout, report: Report)
     """
     import pyoxigraph as ox
 
-    from cahr.store.oxigraph import to_oxigraph, to_rdflib
+    from cahr.rdf import to_oxigraph, to_rdflib
 
     store = ox.Store()
     quads = [

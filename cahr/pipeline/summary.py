@@ -5,8 +5,8 @@ from __future__ import annotations
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDF
 
-from cahr.build.load import Loaded
 from cahr.iris import CAHR
+from cahr.pipeline.load import Loaded
 
 # The columns of the per-article table: heading -> class (asserted or inferred).
 KINDS: dict[str, URIRef] = {

@@ -19,16 +19,14 @@ from typing import Any
 from rdflib import BNode, Dataset, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, OWL, RDF, VOID, XSD
 
-from cahr.iris import BASE, ONTOLOGY, bind_prefixes
+from cahr.dist import RDF_DUMPS
+from cahr.iris import BASE, DATASET, DCAT_VERSION, ONTOLOGY, VOID_DOC, bind_prefixes
 
 SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
 SPDX = Namespace("http://spdx.org/rdf/terms#")
+# The vocabularies of the description, besides the project's own prefixes.
+PREFIXES = {"void": str(VOID), "dcat": str(DCAT), "sd": str(SD), "spdx": str(SPDX)}
 IANA = "https://www.iana.org/assignments/media-types/"
-# DCAT 3 terms that rdflib's closed DCAT namespace (DCAT 2) does not list.
-DCAT_VERSION = URIRef(str(DCAT) + "version")
-
-VOID_DOC = URIRef(BASE + ".well-known/void")
-DATASET = URIRef(BASE + ".well-known/void#dataset")
 SERVICE = URIRef(BASE + ".well-known/void#sparql-service")
 ENDPOINT = URIRef(BASE + "sparql")
 LANDING_PAGE = URIRef(BASE)
@@ -42,7 +40,6 @@ DESCRIPTION = (
 )
 
 # Which dumps are RDF (a void:dataDump); the others are reports.
-RDF_DUMPS = ("dataset.trig", "dataset.nq", "union.ttl", "union.nt", "union.jsonld", "ontology.ttl")
 
 
 def dump_iri(name: str) -> URIRef:
@@ -63,7 +60,7 @@ def describe(dist: Path, manifest: dict[str, Any]) -> Graph:
 
     g = Graph()
     bind_prefixes(g)
-    for prefix, ns in (("void", VOID), ("dcat", DCAT), ("sd", SD), ("spdx", SPDX)):
+    for prefix, ns in PREFIXES.items():
         g.bind(prefix, ns)
 
     g.add((VOID_DOC, RDF.type, VOID.DatasetDescription))

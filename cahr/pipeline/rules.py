@@ -1,6 +1,6 @@
 """OWL 2 RL forward chaining: owlrl's closure, computed semi-naively.
 
-owlrl (the reference engine, kept in :mod:`cahr.build.reason`) applies every
+owlrl (the reference engine, kept in :mod:`cahr.pipeline.reason`) applies every
 rule to every triple of the graph in each cycle, through rdflib pattern calls;
 on our graph that took 8.5 s of a 13 s build and grew with the whole graph at
 every cycle. This module applies the same rules, with the same guards, to

@@ -16,12 +16,12 @@ from pathlib import Path
 from rdflib import Literal, URIRef
 from rdflib.term import Node
 
-from cahr.build.load import Loaded
-from cahr.build.locate import line_of_subject, line_of_value
-from cahr.build.rules import Inconsistency
 from cahr.errors import Problem
 from cahr.iris import ONTOLOGY_GRAPH, graph_iri, prefixed
 from cahr.layout import Layout
+from cahr.pipeline.load import Loaded
+from cahr.pipeline.locate import line_of_subject, line_of_value
+from cahr.pipeline.rules import Inconsistency
 
 _IRI = re.compile(r"https?://[^\s,()'\"<>]+")
 

@@ -16,7 +16,6 @@ from typing import Any
 
 from cahr.layout import Layout
 
-EXAMPLES_NAME = "competency.json"
 _FIELD = re.compile(r"^#\s*(Question|Why)\s*:\s*(.*)$", re.IGNORECASE)
 
 

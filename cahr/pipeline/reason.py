@@ -1,7 +1,7 @@
 """Stage 2: materialise OWL RL entailments into the inferred graph.
 
 The closure of the ontology plus every article graph is computed by
-:mod:`cahr.build.rules`, a semi-naive forward chainer of the rules owlrl
+:mod:`cahr.pipeline.rules`, a semi-naive forward chainer of the rules owlrl
 applies (owlrl took 8.5 s of a 13 s build; issue #7); owlrl itself stays
 behind ``engine="owlrl"`` as the reference that ``tests/pipeline/test_reasoner.py``
 holds the fast engine to. What is new goes into its own graph, never into the
@@ -9,7 +9,7 @@ asserted ones, so that a researcher can always ask for asserted facts only.
 Trivial entailments are left out (see :func:`is_trivial`).
 
 An inconsistent graph (an ill-typed literal, a disjointness violation: the
-consistency rules of OWL RL, see :class:`cahr.build.rules.Inconsistency`) has
+consistency rules of OWL RL, see :class:`cahr.pipeline.rules.Inconsistency`) has
 no meaningful closure: :func:`reason` returns what it found beside the
 inferred graph, and the build fails on it. owlrl marks an inconsistency by
 adding error-message nodes to the graph; those never reach the inferred graph.
@@ -28,10 +28,10 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS
 from rdflib.term import Node
 
-from cahr.build import rules
-from cahr.build.memory import cyclic_gc_paused
-from cahr.build.rules import Inconsistency, NeedsReference
 from cahr.iris import BUILTIN_NAMESPACES
+from cahr.pipeline import rules
+from cahr.pipeline.memory import cyclic_gc_paused
+from cahr.pipeline.rules import Inconsistency, NeedsReference
 
 log = logging.getLogger(__name__)
 
@@ -97,7 +97,7 @@ class Reasoned:
 def infer(asserted: Iterable[Triple], engine: Choice["fast", "owlrl"] = "fast") -> Graph:
     """The OWL RL entailments of ``asserted`` that it does not already contain.
 
-    :param engine: ``fast`` (:mod:`cahr.build.rules`) or ``owlrl``, the reference;
+    :param engine: ``fast`` (:mod:`cahr.pipeline.rules`) or ``owlrl``, the reference;
         the fast engine hands an input it does not cover (owl:hasKey) to owlrl.
 
     >>> from rdflib import Namespace
@@ -112,7 +112,7 @@ def infer(asserted: Iterable[Triple], engine: Choice["fast", "owlrl"] = "fast") 
 def reason(asserted: Iterable[Triple], engine: Choice["fast", "owlrl"] = "fast") -> Reasoned:
     """The entailments of ``asserted`` (as :func:`infer`) and the inconsistencies found.
 
-    With owlrl, the consistency rules of :mod:`cahr.build.rules` run on owlrl's
+    With owlrl, the consistency rules of :mod:`cahr.pipeline.rules` run on owlrl's
     closure, so that both engines report alike; a message of owlrl's that they
     do not account for is kept as an inconsistency of rule ``owlrl``.
     """
