@@ -14,13 +14,14 @@ import re
 from pathlib import Path
 
 from rdflib import Literal, URIRef
+from rdflib.namespace import RDF
 from rdflib.term import Node
 
 from cahr.errors import Problem
 from cahr.iris import ONTOLOGY_GRAPH, graph_iri, prefixed
 from cahr.layout import Layout
 from cahr.pipeline.load import Loaded
-from cahr.pipeline.locate import line_of_subject, line_of_value
+from cahr.pipeline.locate import line_of_statement, line_of_subject, line_of_value
 from cahr.pipeline.rules import Inconsistency
 
 _IRI = re.compile(r"https?://[^\s,()'\"<>]+")
@@ -49,7 +50,10 @@ def _problem(found: Inconsistency, loaded: Loaded, layout: Layout) -> Problem:
         where = _first_file(focus, loaded, layout)
         message = f"{_short(found.message)} (OWL RL {found.rule}: the graph is inconsistent)"
     path, line = None, None
-    if where is not None:
+    typed = _typing(found, loaded, layout)
+    if typed is not None:  # the statement that gives ``focus`` one of the clashing classes
+        path, line = layout.relative(typed[0]), typed[1]
+    elif where is not None:
         path = layout.relative(where[0])
         subject = str(where[1])
         if isinstance(found.focus, Literal) and found.rule == "dt-not-type":
@@ -64,6 +68,24 @@ def _problem(found: Inconsistency, loaded: Loaded, layout: Layout) -> Problem:
         property=prefixed(str(prop)) if isinstance(prop, URIRef) else None,
         extra={"rule": found.rule},
     )
+
+
+def _typing(found: Inconsistency, loaded: Loaded, layout: Layout) -> tuple[Path, int] | None:
+    """The file and line of an asserted ``focus a C`` for one of the rule's classes.
+
+    The last class first: it is the one the type statement added last (in the
+    order the rule names them) most often contradicts.
+    """
+    for cls in reversed(found.classes):
+        files = {
+            _file_of(g, found.focus, loaded, layout)
+            for _s, _p, _o, g in loaded.dataset.quads((found.focus, RDF.type, cls, None))
+        }
+        for path in sorted(p for p in files if p is not None):
+            line = line_of_statement(path, str(found.focus), str(cls))
+            if line is not None:
+                return path, line
+    return None
 
 
 def _file_of(graph: Node, subject: Node, loaded: Loaded, layout: Layout) -> Path | None:

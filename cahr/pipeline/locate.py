@@ -76,3 +76,33 @@ def line_of_value(path: Path, subject: str, lexical: str) -> int | None:
         if quoted in lines[number - 1]:
             return number
     return line_of_text(path, lexical) if lexical else start
+
+
+def line_of_statement(path: Path, subject: str, obj: str) -> int | None:
+    """The line where ``obj`` is written in a block of ``subject`` (a subject can have several).
+
+    A block starts with the subject at the start of a line and runs to the next
+    line that starts with something else.
+    """
+    subjects, objects, lines = _spellings(subject), _spellings(obj), _lines(path)
+    inside = False
+    for number, text in enumerate(lines, 1):
+        if text and not text[0].isspace():
+            inside = any(_starts_with_name(text, form) for form in subjects)
+        if inside and any(_names(text, form) for form in objects):
+            return number
+    return None
+
+
+def _starts_with_name(text: str, form: str) -> bool:
+    return text.startswith(form) and (len(text) == len(form) or not _name_char(text[len(form)]))
+
+
+def _names(text: str, form: str) -> bool:
+    """True if ``form`` occurs in ``text`` as a whole name."""
+    for match in re.finditer(re.escape(form), text):
+        start, end = match.start(), match.end()
+        before = text[start - 1] if start else " "
+        if (end == len(text) or not _name_char(text[end])) and not _name_char(before):
+            return True
+    return False

@@ -82,13 +82,15 @@ class Inconsistency:
 
     ``message`` is owlrl's text for it; ``focus`` is the resource (or, for
     dt-not-type, the literal) a maintainer must look at, ``property`` the
-    property involved, if any.
+    property involved, if any; ``classes`` the classes of a class rule (cax-dw, ...),
+    so that the statement typing ``focus`` can be found.
     """
 
     rule: str
     message: str
     focus: Node
     property: Node | None = None
+    classes: tuple[Node, ...] = ()  # the classes ``focus`` must not belong to together
 
 
 def closure(asserted: Iterable[Triple]) -> set[Triple]:
@@ -806,8 +808,8 @@ class _Reasoner:
         v = self.ids.get
         errors: dict[str, Inconsistency] = {}
 
-        def error(rule: str, focus: Node, prop: Node | None, message: str) -> None:
-            errors.setdefault(message, Inconsistency(rule, message, focus, prop))
+        def error(rule: str, focus: Node, prop: Node | None, message: str, *classes: Node) -> None:
+            errors.setdefault(message, Inconsistency(rule, message, focus, prop, classes))
 
         for lt in {
             o
@@ -830,7 +832,7 @@ class _Reasoner:
             return -1 if found is None else found
 
         for x in st.subjects(TYPE, self.NOTHING):  # cls-nothing2
-            error("cls-nothing2", t[x], None, f"{t[x]} is defined of type 'Nothing'")
+            error("cls-nothing2", t[x], None, f"{t[x]} is defined of type 'Nothing'", OWL.Nothing)
         for c1, c2 in st.pairs(code(OWL.disjointWith)):  # cax-dw
             for x in st.subjects(TYPE, c1):
                 if st.has(x, TYPE, c2):
@@ -839,6 +841,8 @@ class _Reasoner:
                         t[x],
                         None,
                         f"Disjoint classes {t[c1]} and {t[c2]} have a common individual {t[x]}",
+                        t[c1],
+                        t[c2],
                     )
         for c1, c2 in st.pairs(code(OWL.complementOf)):  # cls-com (owlrl names c2 last)
             for x in st.subjects(TYPE, c1):
@@ -849,6 +853,8 @@ class _Reasoner:
                         None,
                         f"Violation of complementarity for classes {t[c1]} and {t[c2]} on "
                         f"element {t[c2]}",
+                        t[c1],
+                        t[c2],
                     )
         for xx, n in st.pairs(self.MAXC):  # cls-maxc1
             if getattr(t[n], "value", None) == 0:
@@ -911,6 +917,8 @@ class _Reasoner:
                                     None,
                                     f"Disjoint classes {t[classes[i]]} and {t[cl2]} have a "
                                     f"common individual {t[z]}",
+                                    t[classes[i]],
+                                    t[cl2],
                                 )
         for node in st.subjects(TYPE, code(OWL.AllDisjointProperties)):  # prp-adp
             for head in st.objects(node, members):
