@@ -28,7 +28,13 @@ that ``tests/pipeline/test_reasoner.py`` can demand the same inferred graph:
   caller uses owlrl.
 
 The consistency rules only look at the graph; they run once on the fixpoint,
-which gives the messages owlrl collects over its cycles.
+which gives the messages owlrl collects over its cycles. :func:`closure` adds
+them as owlrl's error nodes (the reference comparison); :func:`reason` returns
+them as :class:`Inconsistency` values, for the build to fail on, with two
+checks owlrl does not make: dt-not-type for xsd:gYear, gYearMonth and
+duration (not OWL 2 RL datatypes, but used by our data), and prp-fp on data
+values (a functional property such as ``cahr:amount`` with two different
+values).
 """
 
 from __future__ import annotations
@@ -119,7 +125,8 @@ def reason(asserted: Iterable[Triple]) -> tuple[set[Triple], list[Inconsistency]
     """
     reasoner = _Reasoner(asserted)
     added = reasoner.run()
-    return added, reasoner.inconsistencies() + ill_typed_beyond_owlrl(reasoner.asserted)
+    found = reasoner.inconsistencies() + reasoner.functional_value_clashes()
+    return added, found + ill_typed_beyond_owlrl(reasoner.asserted)
 
 
 def ill_typed_beyond_owlrl(asserted: Iterable[Triple]) -> list[Inconsistency]:
@@ -148,7 +155,18 @@ def inconsistencies(asserted: Iterable[Triple], added: Iterable[Triple]) -> list
     reasoner = _Reasoner(asserted, check_only=True)
     reasoner._merge(reasoner.coded, set())
     reasoner._merge((reasoner.code(s), reasoner.code(p), reasoner.code(o)) for s, p, o in added)
-    return reasoner.inconsistencies() + ill_typed_beyond_owlrl(reasoner.asserted)
+    found = reasoner.inconsistencies() + reasoner.functional_value_clashes()
+    return found + ill_typed_beyond_owlrl(reasoner.asserted)
+
+
+def _differ(a: Node, b: Node) -> bool:
+    """True for two literals with different data values ("1"^^xsd:decimal is "1.0")."""
+    assert isinstance(a, Literal) and isinstance(b, Literal)
+    if a.ill_typed or b.ill_typed or a.value is None or b.value is None:
+        return bool(a != b)  # no value to compare (dt-not-type reports an ill-typed one)
+    if isinstance(a.value, str) != isinstance(b.value, str):
+        return True
+    return bool(a.value != b.value or (a.language or "") != (b.language or ""))
 
 
 class _Store:
@@ -801,6 +819,34 @@ class _Reasoner:
 
     def _list_axioms(self, prop: int) -> list[tuple[int, list[int]]]:
         return [(s, self._items(o)) for s, o in self.store.pairs(prop)]
+
+    def functional_value_clashes(self) -> list[Inconsistency]:
+        """prp-fp on data values: a functional property with two different literal values.
+
+        prp-fp makes the two values owl:sameAs, and two different data values
+        cannot be the same (OWL 2 Direct Semantics): the graph is inconsistent.
+        owlrl derives the sameAs (between literals, so never published) and says
+        nothing; ``cahr:amount`` is such a property.
+        """
+        st, t = self.store, self.terms
+        found: list[Inconsistency] = []
+        for p in sorted(st.subjects(self.TYPE, self.FP)):
+            for x, objects in st.so.get(p, {}).items():
+                values = sorted({t[o] for o in objects if o in self.literals}, key=str)
+                for i, first in enumerate(values):
+                    clash = next((v for v in values[i + 1 :] if _differ(first, v)), None)
+                    if clash is not None:
+                        found.append(
+                            Inconsistency(
+                                "prp-fp",
+                                f"Functional property {t[p]} has two different values on {t[x]}: "
+                                f"'{first}' and '{clash}'",
+                                t[x],
+                                t[p],
+                            )
+                        )
+                        break
+        return found
 
     def inconsistencies(self) -> list[Inconsistency]:
         """The consistency rules, on the fixpoint, with owlrl's messages (one per message)."""

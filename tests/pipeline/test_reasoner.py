@@ -316,3 +316,19 @@ def test_ill_typed_values_of_datatypes_owlrl_does_not_check(
     assert sorted(str(i.focus) for i in found) == sorted(bad)
     assert {i.rule for i in found} == {"dt-not-type"}
     assert comparable(owlrl_closure(asserted))[1] == set()  # owlrl lets them pass
+
+
+def test_a_functional_property_with_two_data_values_is_inconsistent() -> None:
+    # cahr:amount is functional: two amounts are made sameAs, and two numbers cannot be one
+    axioms = [(EX.amount, RDF.type, OWL.FunctionalProperty)]
+    one, also_one, two = (Literal(v, datatype=XSD.decimal) for v in ("1", "1.0", "2"))
+    assert (
+        reason([*axioms, (EX.f, EX.amount, one), (EX.f, EX.amount, also_one)]).inconsistencies == []
+    )
+    asserted = [*axioms, (EX.f, EX.amount, one), (EX.g, EX.amount, two), (EX.f, OWL.sameAs, EX.g)]
+    for result in (reason(asserted), reason(asserted, engine="owlrl")):
+        assert [(i.rule, i.focus, i.property) for i in result.inconsistencies] == [
+            ("prp-fp", EX.f, EX.amount),
+            ("prp-fp", EX.g, EX.amount),
+        ]
+    assert comparable(owlrl_closure(asserted))[1] == set()  # owlrl says nothing
