@@ -10,7 +10,9 @@
     ├── QueryRefused             a query that is valid but not allowed here
     ├── QueryTimeout             a query that ran past its time limit
     ├── StoreUnavailable         the remote store cannot be reached, or answered wrongly
-    └── BuildFailed              exit 1: the graph does not conform
+    └── BuildFailed              exit 1: the graph does not conform (or is inconsistent)
+
+Anything else that escapes is a bug: ``kg`` reports it in one line and exits 3.
 """
 
 from __future__ import annotations
