@@ -5,11 +5,14 @@
     CahrError                    exit 3 unless a subclass says otherwise
     ├── InputError               exit 2: bad input the user can fix
     │   ├── SourceError          a file and a position in it (file:line:column)
+    │   ├── SettingError         a CAHR_* variable or option with a value it does not accept
     │   └── QuerySyntaxError     a SPARQL query the engine cannot parse
     ├── QueryRefused             a query that is valid but not allowed here
     ├── QueryTimeout             a query that ran past its time limit
     ├── StoreUnavailable         the remote store cannot be reached, or answered wrongly
-    └── BuildFailed              exit 1: the graph does not conform
+    └── BuildFailed              exit 1: the graph does not conform (or is inconsistent)
+
+Anything else that escapes is a bug: ``kg`` reports it in one line and exits 3.
 """
 
 from __future__ import annotations
@@ -44,6 +47,18 @@ class SourceError(InputError):
             if self.column is not None:
                 where += f":{self.column}"
         return f"{where}: {self.message}"
+
+
+class SettingError(InputError, ValueError):
+    """A setting given a value it does not accept; the message names the accepted ones.
+
+    A ValueError too, so that a caller converting strings can catch the usual class.
+    """
+
+    def __init__(self, label: str, raw: str, accepted: str) -> None:
+        self.label, self.raw, self.accepted = label, raw, accepted
+        sep = " " if label.startswith("-") else "="
+        super().__init__(f"{label}{sep}{raw!r} is not accepted: it must be {accepted}")
 
 
 class QuerySyntaxError(InputError):

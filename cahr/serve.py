@@ -2,8 +2,9 @@
 
 The options are generated from the settings table (``cahr.server.settings``),
 so the command line, the ``CAHR_*`` variables and docs/settings.md name the
-same things. The library raises, the CLI reports: a missing build or a bad
-engine is an ``InputError`` before any server starts, and so is a remote store
+same things, and accept the same values (each setting's ``choices`` and
+bounds). The library raises, the CLI reports: a missing build or a bad
+``CAHR_*`` value is an ``InputError`` before any server starts, and so is a remote store
 (``--store URL``) that cannot be reached or holds another build.
 """
 
@@ -39,39 +40,45 @@ def add_serve_command(commands: Any) -> None:
         if default == "":
             default = "none"
         serve.add_argument(
-            f"--{setting.name.replace('_', '-')}",
+            setting.option,
             dest=setting.name,
-            type=setting.parse,
             default=None,
             metavar=setting.name.upper(),
-            help=f"{setting.help} (default: {default}; env {setting.env})",
+            help=f"{setting.help} ({_accepted(setting)}default: {default}; env {setting.env})",
         )
     serve.set_defaults(run=_serve)
+
+
+def _accepted(setting: Any) -> str:
+    """The accepted values for the help text, where the setting limits them."""
+    limited = setting.choices or setting.minimum is not None or setting.maximum is not None
+    return f"{setting.accepted}; " if limited else ""
 
 
 def settings_from(args: argparse.Namespace) -> dict[str, Any]:
     """Defaults, then CAHR_* variables, then the options; dist/ resolved from --root.
 
-    :raises InputError: an unknown engine, no build in dist, a remote store that
-        holds another build.
+    :raises SettingError: a CAHR_* variable or an option holds a value its setting does
+        not accept.
+    :raises InputError: no build in dist, a remote store that holds another build.
     :raises StoreUnavailable: the remote store (``--store``) cannot be reached.
     """
     from cahr.errors import InputError
     from cahr.layout import Layout
     from cahr.server.settings import BY_NAME, SETTINGS, defaults
-    from cahr.store import ENGINES
 
     settings = defaults()
     if os.environ.get(BY_NAME["dist"].env) is None:
         settings["dist"] = Layout.at(args.root).dist_dir
     for setting in SETTINGS:
-        if getattr(args, setting.name) is not None:
-            settings[setting.name] = getattr(args, setting.name)
+        given = getattr(args, setting.name)
+        if isinstance(given, str):
+            # checked here, not by argparse, so that a bad value is reported like a bad
+            # CAHR_* variable: one line naming the option and the accepted values
+            settings[setting.name] = setting.parse(given, label=setting.option)
+        elif given is not None:
+            settings[setting.name] = given
     settings["dist"] = str(Path(settings["dist"]).resolve())
-    if settings["engine"] not in ENGINES:
-        raise InputError(
-            f"unknown engine {settings['engine']!r}: choose one of {', '.join(ENGINES)}"
-        )
     if not (Path(settings["dist"]) / "manifest.json").is_file():
         raise InputError(f"{settings['dist']} holds no built dataset: run `kg build` first")
     if settings["store"]:

@@ -61,3 +61,48 @@ def line_of_text(path: Path, literal: str) -> int | None:
 
 def _name_char(char: str) -> bool:
     return char.isalnum() or char in "-_:"
+
+
+def line_of_value(path: Path, subject: str, lexical: str) -> int | None:
+    """The line where ``lexical`` is written as a string, in the block of ``subject``.
+
+    The same value can be written in many places (a date, a count): the search
+    starts at the subject's line, so that it finds the statement about it.
+    """
+    start = line_of_subject(path, subject) or 1
+    quoted = '"' + lexical.replace("\\", "\\\\").replace('"', '\\"')
+    lines = _lines(path)
+    for number in range(start, len(lines) + 1):
+        if quoted in lines[number - 1]:
+            return number
+    return line_of_text(path, lexical) if lexical else start
+
+
+def line_of_statement(path: Path, subject: str, obj: str) -> int | None:
+    """The line where ``obj`` is written in a block of ``subject`` (a subject can have several).
+
+    A block starts with the subject at the start of a line and runs to the next
+    line that starts with something else.
+    """
+    subjects, objects, lines = _spellings(subject), _spellings(obj), _lines(path)
+    inside = False
+    for number, text in enumerate(lines, 1):
+        if text and not text[0].isspace():
+            inside = any(_starts_with_name(text, form) for form in subjects)
+        if inside and any(_names(text, form) for form in objects):
+            return number
+    return None
+
+
+def _starts_with_name(text: str, form: str) -> bool:
+    return text.startswith(form) and (len(text) == len(form) or not _name_char(text[len(form)]))
+
+
+def _names(text: str, form: str) -> bool:
+    """True if ``form`` occurs in ``text`` as a whole name."""
+    for match in re.finditer(re.escape(form), text):
+        start, end = match.start(), match.end()
+        before = text[start - 1] if start else " "
+        if (end == len(text) or not _name_char(text[end])) and not _name_char(before):
+            return True
+    return False

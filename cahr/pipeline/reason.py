@@ -7,22 +7,31 @@ behind ``engine="owlrl"`` as the reference that ``tests/pipeline/test_reasoner.p
 holds the fast engine to. What is new goes into its own graph, never into the
 asserted ones, so that a researcher can always ask for asserted facts only.
 Trivial entailments are left out (see :func:`is_trivial`).
+
+An inconsistent graph (an ill-typed literal, a disjointness violation: the
+consistency rules of OWL RL, see :class:`cahr.pipeline.rules.Inconsistency`) has
+no meaningful closure: :func:`reason` returns what it found beside the
+inferred graph, and the build fails on it. owlrl marks an inconsistency by
+adding error-message nodes to the graph; those never reach the inferred graph.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Literal as Choice
 
 import owlrl
+from owlrl.Namespaces import ERRNS
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS
 from rdflib.term import Node
 
 from cahr.iris import BUILTIN_NAMESPACES
+from cahr.pipeline import rules
 from cahr.pipeline.memory import cyclic_gc_paused
-from cahr.pipeline.rules import NeedsReference, closure
+from cahr.pipeline.rules import Inconsistency, NeedsReference
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +86,14 @@ def is_trivial(triple: Triple) -> bool:
     return False
 
 
+@dataclass
+class Reasoned:
+    """The inferred graph, and the inconsistencies the closure found (none: consistent)."""
+
+    inferred: Graph
+    inconsistencies: list[Inconsistency]
+
+
 def infer(asserted: Iterable[Triple], engine: Choice["fast", "owlrl"] = "fast") -> Graph:
     """The OWL RL entailments of ``asserted`` that it does not already contain.
 
@@ -89,23 +106,46 @@ def infer(asserted: Iterable[Triple], engine: Choice["fast", "owlrl"] = "fast") 
     >>> (ex.tom, RDF.type, ex.Animal) in infer(g)
     True
     """
+    return reason(asserted, engine).inferred
+
+
+def reason(asserted: Iterable[Triple], engine: Choice["fast", "owlrl"] = "fast") -> Reasoned:
+    """The entailments of ``asserted`` (as :func:`infer`) and the inconsistencies found.
+
+    With owlrl, the consistency rules of :mod:`cahr.pipeline.rules` run on owlrl's
+    closure, so that both engines report alike; a message of owlrl's that they
+    do not account for is kept as an inconsistency of rule ``owlrl``.
+    """
     if engine not in ("fast", "owlrl"):
         raise ValueError(f"unknown reasoning engine {engine!r}: choose fast or owlrl")
     with cyclic_gc_paused():
         triples = list(asserted)
+        found: list[Inconsistency] = []
         if engine == "fast":
             try:
-                added: Iterable[Triple] = closure(triples)
+                added, found = rules.reason(triples)
             except NeedsReference as exc:
                 log.warning("the fast reasoner does not cover %s; reasoning with owlrl", exc)
-                added = owlrl_closure(triples)
-        else:
-            added = owlrl_closure(triples)
+                engine = "owlrl"
+        if engine == "owlrl":
+            added, messages = _without_errors(owlrl_closure(triples))
+            found = rules.inconsistencies(triples, added)
+            known = {i.message for i in found}
+            found += [
+                Inconsistency("owlrl", m, Literal(m)) for m in sorted(messages) if m not in known
+            ]
         inferred = Graph()
         for triple in added:
             if not is_trivial(triple):
                 inferred.add(triple)
-    return inferred
+    return Reasoned(inferred, found)
+
+
+def _without_errors(added: set[Triple]) -> tuple[set[Triple], set[str]]:
+    """owlrl's closure without its error-message nodes, and the messages they carry."""
+    errors = {s for s, p, o in added if p == _TYPE and o == ERRNS.ErrorMessage}
+    messages = {str(o) for s, p, o in added if s in errors and p == ERRNS.error}
+    return {t for t in added if t[0] not in errors}, messages
 
 
 def owlrl_closure(asserted: Iterable[Triple]) -> set[Triple]:

@@ -28,13 +28,21 @@ that ``tests/pipeline/test_reasoner.py`` can demand the same inferred graph:
   caller uses owlrl.
 
 The consistency rules only look at the graph; they run once on the fixpoint,
-which gives the messages owlrl collects over its cycles.
+which gives the messages owlrl collects over its cycles. :func:`closure` adds
+them as owlrl's error nodes (the reference comparison); :func:`reason` returns
+them as :class:`Inconsistency` values, for the build to fail on, with two
+checks owlrl does not make: dt-not-type for xsd:gYear, gYearMonth and
+duration (not OWL 2 RL datatypes, but used by our data), and prp-fp on data
+values (a functional property such as ``cahr:amount`` with two different
+values).
 """
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Iterator
+from dataclasses import dataclass
 
 from owlrl.AxiomaticTriples import OWLRL_Datatypes_Disjointness
 from owlrl.DatatypeHandling import AltXSDToPYTHON
@@ -42,7 +50,7 @@ from owlrl.Namespaces import ERRNS
 from owlrl.OWLRL import OWLRL_Annotation_properties
 from owlrl.XsdDatatypes import OWL_Datatype_Subsumptions, OWL_RL_Datatypes
 from rdflib import BNode, Literal
-from rdflib.namespace import OWL, RDF, RDFS
+from rdflib.namespace import OWL, RDF, RDFS, XSD
 from rdflib.term import Node
 
 Triple = tuple[Node, Node, Node]
@@ -56,10 +64,39 @@ UNSUPPORTED = (OWL.hasKey,)
 # owlrl's list, as a set: membership is tested for every literal.
 _RL_DATATYPES = frozenset(OWL_RL_Datatypes)
 _TYPE, _SAME_AS = RDF.type, OWL.sameAs  # rdflib namespace attributes are slow to look up
+# Datatypes our data uses that are not OWL 2 RL datatypes, so owlrl's dt-not-type skips
+# them: their lexical spaces (XML Schema 1.1 Part 2, sections 3.3.6, 3.3.11, 3.3.12), so
+# that an ill-typed year or duration fails the build as an ill-typed date does.
+_TZ = r"(Z|[+-]((0\d|1[0-3]):[0-5]\d|14:00))?"
+_YEAR = r"-?([1-9]\d{4,}|\d{4})"
+_LEXICAL_SPACES = {
+    XSD.gYear: re.compile(_YEAR + _TZ),
+    XSD.gYearMonth: re.compile(_YEAR + r"-(0[1-9]|1[0-2])" + _TZ),
+    XSD.duration: re.compile(
+        r"-?P(?=\d|T\d)(\d+Y)?(\d+M)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?"
+    ),
+}
 
 
 class NeedsReference(Exception):
     """The input uses a construct this engine leaves to owlrl (see UNSUPPORTED)."""
+
+
+@dataclass(frozen=True)
+class Inconsistency:
+    """One instance of an OWL RL consistency rule (its body holds, its head is false).
+
+    ``message`` is owlrl's text for it; ``focus`` is the resource (or, for
+    dt-not-type, the literal) a maintainer must look at, ``property`` the
+    property involved, if any; ``classes`` the classes of a class rule (cax-dw, ...),
+    so that the statement typing ``focus`` can be found.
+    """
+
+    rule: str
+    message: str
+    focus: Node
+    property: Node | None = None
+    classes: tuple[Node, ...] = ()  # the classes ``focus`` must not belong to together
 
 
 def closure(asserted: Iterable[Triple]) -> set[Triple]:
@@ -73,7 +110,63 @@ def closure(asserted: Iterable[Triple]) -> set[Triple]:
     >>> (ex.tom, RDF.type, ex.Animal) in added
     True
     """
-    return _Reasoner(asserted).run()
+    added, found = reason(asserted)
+    for inconsistency in found:
+        node = BNode()
+        added.add((node, RDF.type, ERRNS.ErrorMessage))
+        added.add((node, ERRNS.error, Literal(inconsistency.message)))
+    return added
+
+
+def reason(asserted: Iterable[Triple]) -> tuple[set[Triple], list[Inconsistency]]:
+    """What the closure adds to ``asserted`` (no error nodes), and the inconsistencies in it.
+
+    :raises NeedsReference: ``asserted`` uses an UNSUPPORTED construct.
+    """
+    reasoner = _Reasoner(asserted)
+    added = reasoner.run()
+    found = reasoner.inconsistencies() + reasoner.functional_value_clashes()
+    return added, found + ill_typed_beyond_owlrl(reasoner.asserted)
+
+
+def ill_typed_beyond_owlrl(asserted: Iterable[Triple]) -> list[Inconsistency]:
+    """dt-not-type for the datatypes owlrl does not check (xsd:gYear, gYearMonth, duration).
+
+    >>> ill_typed_beyond_owlrl([(RDF.nil, RDF.value, Literal("2023-13", datatype=XSD.gYearMonth))])[0].rule
+    'dt-not-type'
+    """
+    found: dict[Node, Inconsistency] = {}
+    for _s, _p, o in asserted:
+        if isinstance(o, Literal) and o.datatype in _LEXICAL_SPACES and o not in found:
+            if not _LEXICAL_SPACES[o.datatype].fullmatch(str(o)):
+                message = (
+                    f"Lexical value of the literal '{o}' does not match its datatype ({o.datatype})"
+                )
+                found[o] = Inconsistency("dt-not-type", message, o)
+    return list(found.values())
+
+
+def inconsistencies(asserted: Iterable[Triple], added: Iterable[Triple]) -> list[Inconsistency]:
+    """The consistency rules on a closure computed elsewhere (owlrl's, for UNSUPPORTED input).
+
+    :param asserted: the input of the closure (dt-not-type looks at these only).
+    :param added: what the closure added to it.
+    """
+    reasoner = _Reasoner(asserted, check_only=True)
+    reasoner._merge(reasoner.coded, set())
+    reasoner._merge((reasoner.code(s), reasoner.code(p), reasoner.code(o)) for s, p, o in added)
+    found = reasoner.inconsistencies() + reasoner.functional_value_clashes()
+    return found + ill_typed_beyond_owlrl(reasoner.asserted)
+
+
+def _differ(a: Node, b: Node) -> bool:
+    """True for two literals with different data values ("1"^^xsd:decimal is "1.0")."""
+    assert isinstance(a, Literal) and isinstance(b, Literal)
+    if a.ill_typed or b.ill_typed or a.value is None or b.value is None:
+        return bool(a != b)  # no value to compare (dt-not-type reports an ill-typed one)
+    if isinstance(a.value, str) != isinstance(b.value, str):
+        return True
+    return bool(a.value != b.value or (a.language or "") != (b.language or ""))
 
 
 class _Store:
@@ -131,7 +224,7 @@ class _Store:
 class _Reasoner:
     """One closure computation: terms coded as ints, rounds until nothing is new."""
 
-    def __init__(self, asserted: Iterable[Triple]) -> None:
+    def __init__(self, asserted: Iterable[Triple], check_only: bool = False) -> None:
         self.ids: dict[Node, int] = {}
         self.terms: list[Node] = []
         self.literals: set[int] = set()
@@ -139,7 +232,7 @@ class _Reasoner:
         self.asserted = list(asserted)
         code = self.code
         self.coded = [(code(s), code(p), code(o)) for s, p, o in self.asserted]
-        if any(term in self.ids for term in UNSUPPORTED):
+        if not check_only and any(term in self.ids for term in UNSUPPORTED):
             raise NeedsReference(", ".join(str(t) for t in UNSUPPORTED if t in self.ids))
         v = self.code
         self.TYPE, self.SUB, self.EQC = v(RDF.type), v(RDFS.subClassOf), v(OWL.equivalentClass)
@@ -192,7 +285,7 @@ class _Reasoner:
     # -- the fixpoint -------------------------------------------------------------------
 
     def run(self) -> set[Triple]:
-        """Round after round until nothing is new; the derived triples and error nodes."""
+        """Round after round until nothing is new; the derived triples."""
         derived: set[_Coded] = set()
         asserted = self._merge(self.coded, set())
         delta = self._merge(self._one_time(), derived)
@@ -207,14 +300,12 @@ class _Reasoner:
             first_round = False
         terms = self.terms
         added = {(terms[s], terms[p], terms[o]) for s, p, o in derived}
-        for message in self._errors():
-            node = BNode()
-            added.add((node, RDF.type, ERRNS.ErrorMessage))
-            added.add((node, ERRNS.error, Literal(message)))
         # owlrl's post-processing drops generalised triples with a blank-node predicate.
         return {t for t in added if not isinstance(t[1], BNode)}
 
-    def _merge(self, out: Iterable[_Coded], derived: set[_Coded]) -> dict[int, _Pairs]:
+    def _merge(
+        self, out: Iterable[_Coded], derived: set[_Coded] | None = None
+    ) -> dict[int, _Pairs]:
         """Add the new triples of a round; return them grouped by predicate (the next delta)."""
         delta: dict[int, _Pairs] = defaultdict(list)
         add, literals = self.store.add, self.literals
@@ -222,7 +313,8 @@ class _Reasoner:
             if p in literals:  # owlrl's store_triple refuses a literal predicate
                 continue
             if add(s, p, o):
-                derived.add((s, p, o))
+                if derived is not None:
+                    derived.add((s, p, o))
                 delta[p].append((s, o))
         return delta
 
@@ -728,14 +820,42 @@ class _Reasoner:
     def _list_axioms(self, prop: int) -> list[tuple[int, list[int]]]:
         return [(s, self._items(o)) for s, o in self.store.pairs(prop)]
 
-    def _errors(self) -> list[str]:
-        """The consistency rules, on the fixpoint, with owlrl's messages (deduplicated)."""
+    def functional_value_clashes(self) -> list[Inconsistency]:
+        """prp-fp on data values: a functional property with two different literal values.
+
+        prp-fp makes the two values owl:sameAs, and two different data values
+        cannot be the same (OWL 2 Direct Semantics): the graph is inconsistent.
+        owlrl derives the sameAs (between literals, so never published) and says
+        nothing; ``cahr:amount`` is such a property.
+        """
+        st, t = self.store, self.terms
+        found: list[Inconsistency] = []
+        for p in sorted(st.subjects(self.TYPE, self.FP)):
+            for x, objects in st.so.get(p, {}).items():
+                values = sorted({t[o] for o in objects if o in self.literals}, key=str)
+                for i, first in enumerate(values):
+                    clash = next((v for v in values[i + 1 :] if _differ(first, v)), None)
+                    if clash is not None:
+                        found.append(
+                            Inconsistency(
+                                "prp-fp",
+                                f"Functional property {t[p]} has two different values on {t[x]}: "
+                                f"'{first}' and '{clash}'",
+                                t[x],
+                                t[p],
+                            )
+                        )
+                        break
+        return found
+
+    def inconsistencies(self) -> list[Inconsistency]:
+        """The consistency rules, on the fixpoint, with owlrl's messages (one per message)."""
         st, t, TYPE, SAME = self.store, self.terms, self.TYPE, self.SAME
         v = self.ids.get
-        errors: dict[str, None] = {}
+        errors: dict[str, Inconsistency] = {}
 
-        def error(message: str) -> None:
-            errors[message] = None
+        def error(rule: str, focus: Node, prop: Node | None, message: str, *classes: Node) -> None:
+            errors.setdefault(message, Inconsistency(rule, message, focus, prop, classes))
 
         for lt in {
             o
@@ -746,8 +866,11 @@ class _Reasoner:
                 AltXSDToPYTHON.get(lt.datatype, lambda x: x)(str(lt))
             except ValueError:
                 error(
+                    "dt-not-type",
+                    lt,
+                    None,
                     f"Lexical value of the literal '{lt}' does not match its datatype "
-                    f"({lt.datatype})"
+                    f"({lt.datatype})",
                 )
 
         def code(term: Node) -> int:
@@ -755,24 +878,41 @@ class _Reasoner:
             return -1 if found is None else found
 
         for x in st.subjects(TYPE, self.NOTHING):  # cls-nothing2
-            error(f"{t[x]} is defined of type 'Nothing'")
+            error("cls-nothing2", t[x], None, f"{t[x]} is defined of type 'Nothing'", OWL.Nothing)
         for c1, c2 in st.pairs(code(OWL.disjointWith)):  # cax-dw
             for x in st.subjects(TYPE, c1):
                 if st.has(x, TYPE, c2):
-                    error(f"Disjoint classes {t[c1]} and {t[c2]} have a common individual {t[x]}")
+                    error(
+                        "cax-dw",
+                        t[x],
+                        None,
+                        f"Disjoint classes {t[c1]} and {t[c2]} have a common individual {t[x]}",
+                        t[c1],
+                        t[c2],
+                    )
         for c1, c2 in st.pairs(code(OWL.complementOf)):  # cls-com (owlrl names c2 last)
             for x in st.subjects(TYPE, c1):
                 if st.has(x, TYPE, c2):
                     error(
+                        "cls-com",
+                        t[x],
+                        None,
                         f"Violation of complementarity for classes {t[c1]} and {t[c2]} on "
-                        f"element {t[c2]}"
+                        f"element {t[c2]}",
+                        t[c1],
+                        t[c2],
                     )
         for xx, n in st.pairs(self.MAXC):  # cls-maxc1
             if getattr(t[n], "value", None) == 0:
                 for pp in st.objects(xx, self.ONP):
                     for u, y in st.pairs(pp):
                         if st.has(u, TYPE, xx):
-                            error(f"Erroneous usage of maximum cardinality with {t[xx]} and {t[y]}")
+                            error(
+                                "cls-maxc1",
+                                t[u],
+                                t[pp],
+                                f"Erroneous usage of maximum cardinality with {t[xx]} and {t[y]}",
+                            )
         for xx, n in st.pairs(self.MAXQC):  # cls-maxqc1/2
             if getattr(t[n], "value", None) == 0:
                 for pp in st.objects(xx, self.ONP):
@@ -780,23 +920,34 @@ class _Reasoner:
                         for u, y in st.pairs(pp):
                             if (cc == self.THING or st.has(y, TYPE, cc)) and st.has(u, TYPE, xx):
                                 error(
+                                    "cls-maxqc1/2",
+                                    t[u],
+                                    t[pp],
                                     "Erroneous usage of maximum qualified cardinality with "
-                                    f"{t[xx]}, {t[cc]} and {t[y]}"
+                                    f"{t[xx]}, {t[cc]} and {t[y]}",
                                 )
         for p in st.subjects(TYPE, code(OWL.IrreflexiveProperty)):  # prp-irp
             for x, y in st.pairs(p):
                 if x == y:
-                    error(f"Irreflexive property used on {t[x]} with {t[p]}")
+                    error("prp-irp", t[x], t[p], f"Irreflexive property used on {t[x]} with {t[p]}")
         for p in st.subjects(TYPE, code(OWL.AsymmetricProperty)):  # prp-asyp
             for x, y in st.pairs(p):
                 if st.has(y, p, x):
-                    error(f"Erroneous usage of asymmetric property {t[p]} on {t[x]} and {t[y]}")
+                    error(
+                        "prp-asyp",
+                        t[x],
+                        t[p],
+                        f"Erroneous usage of asymmetric property {t[p]} on {t[x]} and {t[y]}",
+                    )
         for p1, p2 in st.pairs(code(OWL.propertyDisjointWith)):  # prp-pdw
             for x, y in st.pairs(p1):
                 if st.has(x, p2, y):
                     error(
+                        "prp-pdw",
+                        t[x],
+                        t[p1],
                         f"Erroneous usage of disjoint properties {t[p1]} and {t[p2]} on "
-                        f"{t[x]} and {t[y]}"
+                        f"{t[x]} and {t[y]}",
                     )
         members = code(OWL.members)
         for node in st.subjects(TYPE, code(OWL.AllDisjointClasses)):  # cax-adc
@@ -807,8 +958,13 @@ class _Reasoner:
                         for cl2 in classes[i + 1 :]:
                             if st.has(z, TYPE, cl2):
                                 error(
+                                    "cax-adc",
+                                    t[z],
+                                    None,
                                     f"Disjoint classes {t[classes[i]]} and {t[cl2]} have a "
-                                    f"common individual {t[z]}"
+                                    f"common individual {t[z]}",
+                                    t[classes[i]],
+                                    t[cl2],
                                 )
         for node in st.subjects(TYPE, code(OWL.AllDisjointProperties)):  # prp-adp
             for head in st.objects(node, members):
@@ -818,9 +974,12 @@ class _Reasoner:
                         for x, y in st.pairs(props[i]):
                             if st.has(x, props[j], y):
                                 error(
+                                    "prp-adp",
+                                    t[x],
+                                    t[props[i]],
                                     "Disjoint properties in an 'AllDisjointProperties' are not "
                                     f"really disjoint: ({t[x]}, {t[props[i]]},{t[y]}) and "
-                                    f"({t[x]},{t[props[j]]},{t[y]})"
+                                    f"({t[x]},{t[props[j]]},{t[y]})",
                                 )
         for x, i1 in st.pairs(code(OWL.sourceIndividual)):  # prp-npa1/2
             for p1 in st.objects(x, code(OWL.assertionProperty)):
@@ -831,22 +990,31 @@ class _Reasoner:
                     for i2 in st.objects(x, code(target)):
                         if st.has(i1, p1, i2):
                             error(
+                                "prp-npa1" if kind == "object" else "prp-npa2",
+                                t[i1],
+                                t[p1],
                                 f"Negative ({kind}) property assertion violated for: "
-                                f"({t[i1]}, {t[p1]}, {t[i2]})"
+                                f"({t[i1]}, {t[p1]}, {t[i2]})",
                             )
         different = code(OWL.differentFrom)
         for x, y in st.pairs(SAME):  # eq-diff1
             if st.has(x, different, y) or st.has(y, different, x):
                 error(
+                    "eq-diff1",
+                    t[x],
+                    None,
                     f"'sameAs' and 'differentFrom' cannot be used on the same subject-object "
-                    f"pair: ({t[x]}, {t[y]})"
+                    f"pair: ({t[x]}, {t[y]})",
                 )
         if not self.eq_ref:  # the reflexive sameAs of eq-ref, not materialised
             for x, y in st.pairs(different):
                 if x == y:
                     error(
+                        "eq-diff1",
+                        t[x],
+                        None,
                         f"'sameAs' and 'differentFrom' cannot be used on the same "
-                        f"subject-object pair: ({t[x]}, {t[x]})"
+                        f"subject-object pair: ({t[x]}, {t[x]})",
                     )
         for node in st.subjects(TYPE, code(OWL.AllDifferent)):  # eq-diff2/3
             for prop in (members, code(OWL.distinctMembers)):
@@ -857,7 +1025,10 @@ class _Reasoner:
                             zi, zj = zis[i], zis[j]
                             if (st.has(zi, SAME, zj) or st.has(zj, SAME, zi)) and zi != zj:
                                 error(
+                                    "eq-diff2/3",
+                                    t[zi],
+                                    None,
                                     "'sameAs' and 'AllDifferent' cannot be used on the same "
-                                    f"subject-object pair: ({t[zi]}, {t[zj]})"
+                                    f"subject-object pair: ({t[zi]}, {t[zj]})",
                                 )
-        return list(errors)
+        return list(errors.values())

@@ -14,13 +14,13 @@ import cahr
 from cahr.errors import BuildFailed
 from cahr.iris import INFERRED_GRAPH, ONTOLOGY_GRAPH, graph_iri
 from cahr.layout import Layout
-from cahr.pipeline import summary
+from cahr.pipeline import consistency, summary
 from cahr.pipeline.export import dataset_with, write_dist
 from cahr.pipeline.identity import build_id, built_at
 from cahr.pipeline.load import Loaded, load
 from cahr.pipeline.memory import cyclic_gc_paused
 from cahr.pipeline.publish import publish
-from cahr.pipeline.reason import infer
+from cahr.pipeline.reason import reason
 from cahr.pipeline.validate import Report, validate
 
 
@@ -53,6 +53,8 @@ def _timed(timings: dict[str, float], stage: str) -> Iterator[None]:
 def check(layout: Layout) -> Checked:
     """Load, reason and validate, without writing anything.
 
+    The report holds the SHACL and check results and the OWL RL inconsistencies.
+
     :raises InputError: a file is missing or malformed (exit 2).
     """
     timings: dict[str, float] = {}
@@ -60,10 +62,12 @@ def check(layout: Layout) -> Checked:
         with _timed(timings, "load"):
             loaded = load(layout)
         with _timed(timings, "reason"):
-            inferred = infer(q[:3] for q in loaded.dataset.quads((None, None, None, None)))
+            reasoned = reason(q[:3] for q in loaded.dataset.quads((None, None, None, None)))
         with _timed(timings, "validate"):
-            report = validate(loaded, inferred, layout)
-    return Checked(loaded, inferred, report, timings)
+            report = validate(loaded, reasoned.inferred, layout)
+            # an inconsistent graph fails like a SHACL violation: the report names each
+            report.problems.extend(consistency.problems(reasoned.inconsistencies, loaded, layout))
+    return Checked(loaded, reasoned.inferred, report, timings)
 
 
 def build(layout: Layout, out: Path | None = None) -> Built:

@@ -22,7 +22,7 @@ from rdflib.term import Node
 from cahr.iris import CAHR, ID
 from cahr.layout import Layout
 from cahr.pipeline.load import load
-from cahr.pipeline.reason import Triple, infer, is_trivial, owlrl_closure
+from cahr.pipeline.reason import Triple, infer, is_trivial, owlrl_closure, reason
 from cahr.pipeline.rules import NeedsReference, closure
 
 EX = Namespace("http://example.org/")
@@ -244,3 +244,91 @@ def owl_graphs(draw: st.DrawFn) -> list[Triple]:
 @given(owl_graphs())
 def test_random_graphs_get_owlrls_closure(asserted: list[Triple]) -> None:
     assert_same(asserted)
+
+
+# -- inconsistencies (issue #11, point 8) ------------------------------------------------
+
+INCONSISTENT = {
+    "cax-dw": (
+        [
+            (EX.Cat, OWL.disjointWith, EX.Dog),
+            (EX.rex, RDF.type, EX.Cat),
+            (EX.rex, RDF.type, EX.Dog),
+        ],
+        EX.rex,
+        None,
+    ),
+    "prp-irp": ([(EX.p, RDF.type, OWL.IrreflexiveProperty), (EX.a, EX.p, EX.a)], EX.a, EX.p),
+    "prp-asyp": (
+        [(EX.p, RDF.type, OWL.AsymmetricProperty), (EX.a, EX.p, EX.b), (EX.b, EX.p, EX.a)],
+        None,
+        EX.p,
+    ),
+    "cls-nothing2": ([(EX.a, RDF.type, OWL.Nothing)], EX.a, None),
+    "eq-diff1": ([(EX.a, OWL.sameAs, EX.b), (EX.a, OWL.differentFrom, EX.b)], None, None),
+    "dt-not-type": (
+        [(EX.a, EX.n, Literal("ten", datatype=XSD.integer))],
+        Literal("ten", datatype=XSD.integer),
+        None,
+    ),
+}
+
+
+@pytest.mark.parametrize("rule", sorted(INCONSISTENT))
+def test_each_inconsistency_is_named_by_its_rule_and_kept_out_of_the_inferred_graph(
+    rule: str,
+) -> None:
+    asserted, focus, prop = INCONSISTENT[rule]
+    fast, reference = reason(asserted), reason(asserted, engine="owlrl")
+    assert {i.rule for i in fast.inconsistencies} == {rule}
+    assert [i.message for i in fast.inconsistencies] == [
+        i.message for i in reference.inconsistencies
+    ]
+    found = fast.inconsistencies[0]
+    assert focus is None or found.focus == focus
+    assert found.property == prop
+    # the messages are owlrl's own, and owlrl's error nodes never reach the inferred graph
+    assert {found.message} <= comparable(owlrl_closure(asserted))[1]
+    for result in (fast, reference):
+        assert not any(str(p).startswith(str(ERRNS)) for _s, p, _o in result.inferred)
+        assert not any(o == ERRNS.ErrorMessage for _s, _p, o in result.inferred)
+
+
+@pytest.mark.parametrize(
+    ("datatype", "good", "bad"),
+    [
+        (XSD.gYear, ["2023", "-0044", "2023Z", "12023"], ["203", "20x3", "02023", "2023-01"]),
+        (XSD.gYearMonth, ["2023-12", "2023-01+05:00"], ["2023-13", "2023-1", "2023-00", "2023"]),
+        (
+            XSD.duration,
+            ["P1Y", "PT5H", "-P3M", "PT1.5S", "P1DT2H"],
+            ["P", "P1X", "1Y", "P1H"],
+        ),
+    ],
+)
+def test_ill_typed_values_of_datatypes_owlrl_does_not_check(
+    datatype: Node, good: list[str], bad: list[str]
+) -> None:
+    asserted = [
+        (EX[f"a{i}"], EX.v, Literal(v, datatype=datatype)) for i, v in enumerate(good + bad)
+    ]
+    found = reason(asserted).inconsistencies
+    assert sorted(str(i.focus) for i in found) == sorted(bad)
+    assert {i.rule for i in found} == {"dt-not-type"}
+    assert comparable(owlrl_closure(asserted))[1] == set()  # owlrl lets them pass
+
+
+def test_a_functional_property_with_two_data_values_is_inconsistent() -> None:
+    # cahr:amount is functional: two amounts are made sameAs, and two numbers cannot be one
+    axioms = [(EX.amount, RDF.type, OWL.FunctionalProperty)]
+    one, also_one, two = (Literal(v, datatype=XSD.decimal) for v in ("1", "1.0", "2"))
+    assert (
+        reason([*axioms, (EX.f, EX.amount, one), (EX.f, EX.amount, also_one)]).inconsistencies == []
+    )
+    asserted = [*axioms, (EX.f, EX.amount, one), (EX.g, EX.amount, two), (EX.f, OWL.sameAs, EX.g)]
+    for result in (reason(asserted), reason(asserted, engine="owlrl")):
+        assert [(i.rule, i.focus, i.property) for i in result.inconsistencies] == [
+            ("prp-fp", EX.f, EX.amount),
+            ("prp-fp", EX.g, EX.amount),
+        ]
+    assert comparable(owlrl_closure(asserted))[1] == set()  # owlrl says nothing

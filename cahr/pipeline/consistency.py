@@ -1,0 +1,127 @@
+"""The inconsistencies the OWL RL closure found, as problems that point at the files.
+
+An inconsistent graph entails everything, so its closure means nothing: each
+instance of a consistency rule (W3C OWL 2 RL, tables 4 to 9:
+https://www.w3.org/TR/owl2-profiles/#Reasoning_in_OWL_2_RL_and_RDF_Graphs_using_Rules)
+is a violation that fails the build. The rule's resource (or, for an
+ill-typed literal, the statement holding it) is located in the file that
+asserts it.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from rdflib import Literal, URIRef
+from rdflib.namespace import RDF
+from rdflib.term import Node
+
+from cahr.errors import Problem
+from cahr.iris import ONTOLOGY_GRAPH, graph_iri, prefixed
+from cahr.layout import Layout
+from cahr.pipeline.load import Loaded
+from cahr.pipeline.locate import line_of_statement, line_of_subject, line_of_value
+from cahr.pipeline.rules import Inconsistency
+
+_IRI = re.compile(r"https?://[^\s,()'\"<>]+")
+
+
+def problems(found: list[Inconsistency], loaded: Loaded, layout: Layout) -> list[Problem]:
+    """One violation per inconsistency, with the file and line of the asserted statement."""
+    return [_problem(inconsistency, loaded, layout) for inconsistency in found]
+
+
+def _problem(found: Inconsistency, loaded: Loaded, layout: Layout) -> Problem:
+    focus, prop = found.focus, found.property
+    where: tuple[Path, Node] | None = None
+    if isinstance(focus, Literal) and found.rule == "dt-not-type":
+        # the literal stands in for the statement that holds it
+        for s, p, _o, g in loaded.dataset.quads((None, None, focus, None)):
+            path = _file_of(g, s, loaded, layout)
+            if path is not None:
+                where, focus, prop = (path, s), s, p
+                break
+        message = (
+            f"the literal {_literal(found.focus)} is not a valid value of its datatype "
+            f"(OWL RL dt-not-type: an ill-typed literal makes the graph inconsistent)"
+        )
+    else:
+        where = _first_file(focus, loaded, layout)
+        message = f"{_short(found.message)} (OWL RL {found.rule}: the graph is inconsistent)"
+    path, line = None, None
+    typed = _typing(found, loaded, layout)
+    if typed is not None:  # the statement that gives ``focus`` one of the clashing classes
+        path, line = layout.relative(typed[0]), typed[1]
+    elif where is not None:
+        path = layout.relative(where[0])
+        subject = str(where[1])
+        if isinstance(found.focus, Literal) and found.rule == "dt-not-type":
+            line = line_of_value(where[0], subject, str(found.focus))
+        else:
+            line = line_of_subject(where[0], subject)
+    return Problem(
+        message=message,
+        path=path,
+        line=line,
+        focus=prefixed(str(focus)) if isinstance(focus, URIRef) else None,
+        property=prefixed(str(prop)) if isinstance(prop, URIRef) else None,
+        extra={"rule": found.rule},
+    )
+
+
+def _typing(found: Inconsistency, loaded: Loaded, layout: Layout) -> tuple[Path, int] | None:
+    """The file and line of an asserted ``focus a C`` for one of the rule's classes.
+
+    The last class first: it is the one the type statement added last (in the
+    order the rule names them) most often contradicts.
+    """
+    for cls in reversed(found.classes):
+        files = {
+            _file_of(g, found.focus, loaded, layout)
+            for _s, _p, _o, g in loaded.dataset.quads((found.focus, RDF.type, cls, None))
+        }
+        for path in sorted(p for p in files if p is not None):
+            line = line_of_statement(path, str(found.focus), str(cls))
+            if line is not None:
+                return path, line
+    return None
+
+
+def _file_of(graph: Node, subject: Node, loaded: Loaded, layout: Layout) -> Path | None:
+    """The file an asserted graph comes from (for the ontology: the file naming ``subject``)."""
+    for slug, path in loaded.articles.items():
+        if graph == graph_iri(slug):
+            return path
+    if graph == ONTOLOGY_GRAPH:
+        files = layout.ontology_files()
+        for path in files:
+            if line_of_subject(path, str(subject)):
+                return path
+        return files[0] if files else None
+    return None
+
+
+def _first_file(focus: Node, loaded: Loaded, layout: Layout) -> tuple[Path, Node] | None:
+    """The first file, by name, with a statement about ``focus`` (as subject, else as object)."""
+    for pattern in ((focus, None, None), (None, None, focus)):
+        files = {
+            _file_of(g, focus, loaded, layout)
+            for _s, _p, _o, g in loaded.dataset.quads((*pattern, None))
+        }
+        files.discard(None)
+        if files:
+            return min(files), focus  # type: ignore[type-var]
+    return None
+
+
+def _literal(literal: Node) -> str:
+    assert isinstance(literal, Literal)
+    if literal.datatype is None:
+        return f'"{literal}"'
+    return f'"{literal}"^^{prefixed(str(literal.datatype))}'
+
+
+def _short(message: str) -> str:
+    """owlrl's message with its IRIs written as prefixed names."""
+    return _IRI.sub(lambda m: prefixed(m.group(0)), message)
