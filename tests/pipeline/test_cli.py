@@ -201,7 +201,7 @@ def test_a_bad_setting_names_the_variable_and_the_accepted_values(
         ("--port", "abc", "an integer from 0 to 65535"),
         ("--query-timeout", "0", "a number greater than 0"),
         ("--engine", "foo", "one of oxigraph, rdflib"),
-        ("--threads", "-2", "an integer of at least 1"),
+        ("--query-processes", "-2", "an integer of at least 1"),
     ],
 )
 def test_a_bad_option_names_it_and_the_accepted_values(
