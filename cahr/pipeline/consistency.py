@@ -38,9 +38,9 @@ def _problem(found: Inconsistency, loaded: Loaded, layout: Layout) -> Problem:
     if isinstance(focus, Literal) and found.rule == "dt-not-type":
         # the literal stands in for the statement that holds it
         for s, p, _o, g in loaded.dataset.quads((None, None, focus, None)):
-            path = _file_of(g, s, loaded, layout)
-            if path is not None:
-                where, focus, prop = (path, s), s, p
+            file = _file_of(g, s, loaded, layout)
+            if file is not None:
+                where, focus, prop = (file, s), s, p
                 break
         message = (
             f"the literal {_literal(found.focus)} is not a valid value of its datatype "
@@ -49,7 +49,8 @@ def _problem(found: Inconsistency, loaded: Loaded, layout: Layout) -> Problem:
     else:
         where = _first_file(focus, loaded, layout)
         message = f"{_short(found.message)} (OWL RL {found.rule}: the graph is inconsistent)"
-    path, line = None, None
+    path: str | None = None
+    line: int | None = None
     typed = _typing(found, loaded, layout)
     if typed is not None:  # the statement that gives ``focus`` one of the clashing classes
         path, line = layout.relative(typed[0]), typed[1]
@@ -88,7 +89,7 @@ def _typing(found: Inconsistency, loaded: Loaded, layout: Layout) -> tuple[Path,
     return None
 
 
-def _file_of(graph: Node, subject: Node, loaded: Loaded, layout: Layout) -> Path | None:
+def _file_of(graph: Node | None, subject: Node, loaded: Loaded, layout: Layout) -> Path | None:
     """The file an asserted graph comes from (for the ontology: the file naming ``subject``)."""
     for slug, path in loaded.articles.items():
         if graph == graph_iri(slug):
@@ -106,12 +107,12 @@ def _first_file(focus: Node, loaded: Loaded, layout: Layout) -> tuple[Path, Node
     """The first file, by name, with a statement about ``focus`` (as subject, else as object)."""
     for pattern in ((focus, None, None), (None, None, focus)):
         files = {
-            _file_of(g, focus, loaded, layout)
+            path
             for _s, _p, _o, g in loaded.dataset.quads((*pattern, None))
+            if (path := _file_of(g, focus, loaded, layout)) is not None
         }
-        files.discard(None)
         if files:
-            return min(files), focus  # type: ignore[type-var]
+            return min(files), focus
     return None
 
 

@@ -335,7 +335,7 @@ class _Reasoner:
         implicit: dict[Node, Node] = {
             o: o.datatype
             for _s, _p, o in self.asserted
-            if isinstance(o, Literal) and o.datatype in _RL_DATATYPES
+            if isinstance(o, Literal) and o.datatype is not None and o.datatype in _RL_DATATYPES
         }
         used = set(implicit.values())
         out.update((v(lt), TYPE, v(dt)) for lt, dt in implicit.items())  # dt-type2

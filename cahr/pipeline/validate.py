@@ -130,13 +130,10 @@ def _run_checks(loaded: Loaded, inferred: Graph, layout: Layout, report: Report)
     """
     import pyoxigraph as ox
 
-    from cahr.rdf import to_oxigraph, to_rdflib
+    from cahr.rdf import as_quad, to_oxigraph, to_rdflib
 
     store = ox.Store()
-    quads = [
-        ox.Quad(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o), to_oxigraph(g))
-        for s, p, o, g in loaded.dataset.quads((None, None, None, None))
-    ]
+    quads = [as_quad(quad) for quad in loaded.dataset.quads((None, None, None, None))]
     inferred_graph = ox.NamedNode(str(GRAPH["inferred"]))
     quads += [
         ox.Quad(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o), inferred_graph)
@@ -146,6 +143,7 @@ def _run_checks(loaded: Loaded, inferred: Graph, layout: Layout, report: Report)
     for check in layout.check_files():
         rule = check.name.removesuffix("-violation.rq")
         solutions = store.query(check.read_text(encoding="utf-8"))
+        assert isinstance(solutions, ox.QuerySolutions), f"{check.name} is a SELECT query"
         for solution in solutions:
             row = {
                 v.value: (None if solution[v] is None else to_rdflib(solution[v]))
@@ -153,6 +151,7 @@ def _run_checks(loaded: Loaded, inferred: Graph, layout: Layout, report: Report)
             }
             focus, graph, prop = row.get("focus"), row.get("graph"), row.get("property")
             path: Path | None = None
+            where: str | None
             if graph is not None:
                 path = loaded.articles.get(str(graph).rsplit("/", 1)[-1])
             if path is not None:
