@@ -18,7 +18,7 @@ from pathlib import Path
 
 from cahr import query
 from cahr.iris import BASE
-from cahr.server.runner import Job, QueryRunner
+from cahr.server.protocol.runner import Job, QueryRunner
 
 ROOT = Path(__file__).resolve().parent.parent
 SERVICE = BASE + "sparql"

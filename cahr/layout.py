@@ -10,6 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+# Where `make assets` (npm ci) puts the query UI's built files, under a project root.
+YASGUI_BUILD = Path("node_modules/@zazuko/yasgui/build")
+
 
 @dataclass(frozen=True)
 class Layout:

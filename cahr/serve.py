@@ -64,12 +64,15 @@ def settings_from(args: argparse.Namespace) -> dict[str, Any]:
     :raises StoreUnavailable: the remote store (``--store``) cannot be reached.
     """
     from cahr.errors import InputError
-    from cahr.layout import Layout
+    from cahr.layout import YASGUI_BUILD, Layout
     from cahr.server.settings import BY_NAME, SETTINGS, defaults
 
     settings = defaults()
     if os.environ.get(BY_NAME["dist"].env) is None:
         settings["dist"] = Layout.at(args.root).dist_dir
+    in_root = Layout.at(args.root).root / YASGUI_BUILD
+    if not os.environ.get(BY_NAME["yasgui"].env) and in_root.is_dir():
+        settings["yasgui"] = str(in_root)  # else the checkout the server is installed from
     for setting in SETTINGS:
         given = getattr(args, setting.name)
         if isinstance(given, str):

@@ -26,9 +26,12 @@ def create_app(settings: dict[str, Any] | None = None) -> Flask:
     """
     # Imported here, not at the top: the blueprints import this package's
     # modules, and the forkserver of the query processes imports the package.
-    from cahr.server import dumps, errors, http, pages, sparql, state
-    from cahr.server.replay import Replay
+    from cahr.server import state
+    from cahr.server.pages import dumps, routes
+    from cahr.server.protocol import sparql
     from cahr.server.settings import BY_NAME, defaults
+    from cahr.server.web import errors, responses
+    from cahr.server.web.replay import Replay
 
     values = defaults()
     for name, value in (settings or {}).items():
@@ -45,9 +48,9 @@ def create_app(settings: dict[str, Any] | None = None) -> Flask:
     )
     served = state.init_app(app, values)
     errors.init_app(app)
-    http.init_app(app)
+    responses.init_app(app)
     app.register_blueprint(sparql.bp)
-    app.register_blueprint(pages.bp)
+    app.register_blueprint(routes.bp)
     app.register_blueprint(dumps.bp)
     if served.cache.enabled:
         app.wsgi_app = Replay(app.wsgi_app, served.cache, served.build_id)  # type: ignore[method-assign]

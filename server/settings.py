@@ -176,6 +176,12 @@ SETTINGS: list[Setting] = [
         "the query URL of a SPARQL 1.1 endpoint loaded from the same dist/ (a remote store, "
         "instead of the embedded engine); empty: the embedded engine",
     ),
+    Setting(
+        "yasgui",
+        "",
+        "the folder of YASGUI's built files (yasgui.min.js, yasgui.min.css), which the query UI "
+        "serves; empty: node_modules/@zazuko/yasgui/build in the project folder (make assets)",
+    ),
 ]
 
 BY_NAME = {s.name: s for s in SETTINGS}

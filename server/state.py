@@ -37,8 +37,8 @@ from flask import Flask, current_app
 
 from cahr.dist import MANIFEST, read_manifest
 from cahr.errors import InputError
-from cahr.server.cache import ResponseCache
-from cahr.server.runner import QueryRunner
+from cahr.server.protocol.runner import QueryRunner
+from cahr.server.web.cache import ResponseCache
 from cahr.store import Store, open_store
 from cahr.store.remote import RemoteStore
 

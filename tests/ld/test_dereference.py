@@ -18,7 +18,7 @@ from rdflib import BNode, Dataset, Graph, URIRef
 from werkzeug.test import TestResponse
 
 from cahr.iris import BASE
-from cahr.server.present import local_path
+from cahr.server.pages.present import local_path
 from tests.ld.rdfcheck import canonical
 
 # The smallest plausible dataset: five articles, their graphs, the ontology.

@@ -18,11 +18,11 @@ from rdflib.namespace import RDF, RDFS
 
 from cahr.dist import read_manifest
 from cahr.iris import BASE, CAHR, ID, INFERRED_GRAPH
-from cahr.server.describe import Describer
-from cahr.server.explain import Explainer
-from cahr.server.index import get_index
+from cahr.server.pages.explain import Explainer
+from cahr.server.pages.index import get_index
+from cahr.server.pages.resource import Describer
+from cahr.server.pages.timeline import timeline
 from cahr.server.state import get_store
-from cahr.server.timeline import timeline
 
 TOKAYEV = str(ID["kassym-jomart-tokayev"])
 DECREE = str(ID["decree-on-human-rights-action-plan-2023"])

@@ -36,7 +36,7 @@ from cahr.errors import (
     StoreUnavailable,
 )
 from cahr.server import create_app
-from cahr.server.cache import HEADER
+from cahr.server.web.cache import HEADER
 from cahr.store import Boolean, Solutions, Store, Triples, open_store
 from cahr.store.remote import RemoteStore
 from tests.remote.oxigraph import load, running

@@ -26,8 +26,8 @@ from hypothesis import strategies as st
 from cahr.dist import read_manifest
 from cahr.errors import QueryRefused, QueryTimeout
 from cahr.query import vet
-from cahr.server.cache import HEADER, LARGEST_SHARE, header_bytes, normalise_query
 from cahr.server.state import MEGABYTE
+from cahr.server.web.cache import HEADER, LARGEST_SHARE, header_bytes, normalise_query
 from tests.server.conftest import LiveServer, served, start_server, stop_server
 from tests.server.helpers import CARTESIAN, DIALOGUE, SMALL, error_of
 from tests.server.test_reload import NEW_BUILD, _reload, _swap_in_new_build

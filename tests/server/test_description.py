@@ -15,7 +15,7 @@ from rdflib.compare import isomorphic
 from rdflib.namespace import RDF, VOID, XSD
 
 from cahr.formats import RDF_TYPES, RESULT_TYPES
-from cahr.server.description import FORMAT_IRIS, SD
+from cahr.server.protocol.service_description import FORMAT_IRIS, SD
 from tests.server.conftest import served
 from tests.server.helpers import error_of
 

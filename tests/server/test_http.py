@@ -165,12 +165,12 @@ ACCESS_LINE = re.compile(r'^\S+ "(GET|POST|HEAD|OPTIONS) (/\S*)" (\d{3}) (\d+|-)
 def test_one_access_log_line_per_request(
     client: FlaskClient, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.INFO, logger="cahr.server.access")
+    caplog.set_level(logging.INFO, logger="cahr.server.web.access")
     client.get("/sparql", query_string={"query": SMALL})
     client.post("/sparql", data={"query": "ASK {"})
     client.get("/nowhere")
     client.head("/healthz")
-    lines = [r.getMessage() for r in caplog.records if r.name == "cahr.server.access"]
+    lines = [r.getMessage() for r in caplog.records if r.name == "cahr.server.web.access"]
     assert len(lines) == 4, lines
     parsed = [ACCESS_LINE.match(line) for line in lines]
     assert all(parsed), lines
@@ -208,7 +208,7 @@ def test_a_bug_is_a_logged_500_not_a_4xx(make_app, caplog: pytest.LogCaptureFixt
     def boom() -> str:
         raise RuntimeError("a bug")
 
-    caplog.set_level(logging.ERROR, logger="cahr.server.errors")
+    caplog.set_level(logging.ERROR, logger="cahr.server.web.errors")
     error = error_of(app.test_client().get("/boom"), 500)
     assert "a bug" not in error["message"]  # nothing internal leaks
     assert any("a bug" in (r.exc_text or "") or r.exc_info for r in caplog.records)

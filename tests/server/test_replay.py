@@ -16,7 +16,7 @@ import httpx
 import pytest
 from flask import Flask
 
-from cahr.server.cache import HEADER
+from cahr.server.web.cache import HEADER
 from tests.server.conftest import LiveServer, served
 from tests.server.helpers import SMALL, error_of
 from tests.server.test_http import ACCESS_LINE
@@ -122,10 +122,10 @@ def test_a_replay_writes_its_access_log_line(
     make_app: Callable[..., Flask], caplog: pytest.LogCaptureFixture
 ) -> None:
     client = make_app().test_client()
-    caplog.set_level(logging.INFO, logger="cahr.server.access")
+    caplog.set_level(logging.INFO, logger="cahr.server.web.access")
     answers = [client.get("/id/kassym-jomart-tokayev") for _ in range(2)]
     assert [a.headers[HEADER] for a in answers] == ["miss", "hit"]
-    lines = [r.getMessage() for r in caplog.records if r.name == "cahr.server.access"]
+    lines = [r.getMessage() for r in caplog.records if r.name == "cahr.server.web.access"]
     parsed = [ACCESS_LINE.match(line) for line in lines]
     assert all(parsed) and len(parsed) == 2, lines
     assert [(m[1], m[2], m[3], m[4]) for m in parsed if m] == [

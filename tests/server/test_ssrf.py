@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 
 from cahr.errors import QueryRefused, QuerySyntaxError
 from cahr.query import vet
-from cahr.server.runner import NETWORK_REFUSED, Job, QueryRunner
+from cahr.server.protocol.runner import NETWORK_REFUSED, Job, QueryRunner
 from tests.server.conftest import Listener, LiveServer
 
 GRAPHS = ["https://w3id.org/cahr/graph/ontology"]

@@ -23,10 +23,10 @@ from flask import Flask, Response, current_app, g, jsonify, request
 from werkzeug.exceptions import RequestURITooLarge
 from werkzeug.http import parse_date, parse_etags, unquote_etag
 
-from cahr.server.access import log_request
-from cahr.server.cache import gzipped
-from cahr.server.errors import error_response
 from cahr.server.state import get_served
+from cahr.server.web.access import log_request
+from cahr.server.web.cache import gzipped
+from cahr.server.web.errors import error_response
 
 # Bodies smaller than this are not worth compressing.
 GZIP_MIN_BYTES = 1024

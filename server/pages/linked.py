@@ -27,7 +27,7 @@ from rdflib.term import Node
 
 from cahr.formats import ALIASES, RDF_TYPES, media_type_for
 from cahr.iris import PREFIXES, bind_prefixes
-from cahr.server.negotiation import negotiate
+from cahr.server.protocol.negotiation import negotiate
 from cahr.store import Store
 
 HTML = "text/html"

@@ -22,7 +22,7 @@ from rdflib.namespace import OWL, RDF, RDFS
 from rdflib.term import Node
 
 from cahr.iris import INFERRED_GRAPH, prefixed
-from cahr.server.present import local_name
+from cahr.server.pages.present import local_name
 
 Triple = tuple[Node, Node, Node]
 # (subject, predicate, object) -> the graphs holding it; None matches anything.

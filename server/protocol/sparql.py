@@ -32,12 +32,12 @@ from cahr.errors import QueryRefused
 from cahr.formats import RDF_TYPES, RESULT_TYPES, media_type_for
 from cahr.query import analyse
 from cahr.results import Written
-from cahr.server.cache import normalise_query, respond
-from cahr.server.description import describe, serialize
-from cahr.server.http import not_modified
-from cahr.server.negotiation import negotiate
-from cahr.server.runner import Job
+from cahr.server.protocol.negotiation import negotiate
+from cahr.server.protocol.runner import Job
+from cahr.server.protocol.service_description import describe, serialize
 from cahr.server.state import get_served
+from cahr.server.web.cache import normalise_query, respond
+from cahr.server.web.responses import not_modified
 
 bp = Blueprint("sparql", __name__)
 

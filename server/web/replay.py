@@ -30,8 +30,8 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from cahr.server.access import log_request
-from cahr.server.cache import HEADER, REPLAYABLE, Entry, ResponseCache
+from cahr.server.web.access import log_request
+from cahr.server.web.cache import HEADER, REPLAYABLE, Entry, ResponseCache
 
 # Request headers whose presence sends the request to Flask: Flask answers
 # them (304, 412, 206) from the validators, which a replay does not check.

@@ -26,9 +26,9 @@ from rdflib.namespace import DCAT, RDF, VOID
 
 from cahr.dist import VOID_NAME
 from cahr.iris import DATASET, DCAT_VERSION, VOID_DOC
-from cahr.server import linked
-from cahr.server.cache import cached_view
+from cahr.server.pages import linked
 from cahr.server.state import get_served
+from cahr.server.web.cache import cached_view
 
 bp = Blueprint("dumps", __name__, template_folder="templates")
 

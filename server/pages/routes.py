@@ -3,7 +3,7 @@
 Every ``https://w3id.org/cahr/{path}`` IRI of the graph answers at ``/{path}``:
 ``/id/<slug>`` (things), ``/source/<slug>`` (articles), ``/graph/<slug>``
 (named graphs) and ``/ontology`` (terms, by fragment), each as HTML or RDF by
-content negotiation (:mod:`cahr.server.linked`). Views only choose, gather and
+content negotiation (:mod:`cahr.server.pages.linked`). Views only choose, gather and
 render: what a page shows is computed in ``describe``, ``articles``,
 ``timeline`` and ``explain``, from the store of the build being served. Every
 page is fixed by its URL and the negotiated type while a build is served, so
@@ -16,31 +16,35 @@ import json
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, Response, abort, render_template, send_file, url_for
+from flask import Blueprint, Response, abort, current_app, render_template, send_file, url_for
 from rdflib import URIRef
 from rdflib.namespace import OWL
 
 from cahr.dist import DIAGRAM_NAME, EXAMPLES_NAME, HTML_NAME
 from cahr.iris import BASE, GRAPH, ID, INFERRED_GRAPH, ONTOLOGY, ONTOLOGY_GRAPH, PREFIXES, SOURCE
-from cahr.server import linked
-from cahr.server.articles import KINDS as ARTICLE_KINDS
-from cahr.server.articles import contributions, heading_of
-from cahr.server.cache import cached_view
-from cahr.server.describe import Describer, show
-from cahr.server.index import Index, get_index
-from cahr.server.present import local_name
+from cahr.layout import YASGUI_BUILD
+from cahr.server.pages import linked
+from cahr.server.pages.articles import KINDS as ARTICLE_KINDS
+from cahr.server.pages.articles import contributions, heading_of
+from cahr.server.pages.index import Index, get_index
+from cahr.server.pages.present import local_name
+from cahr.server.pages.resource import Describer, show
+from cahr.server.pages.timeline import timeline
 from cahr.server.state import get_served, get_store
-from cahr.server.timeline import timeline
+from cahr.server.web.cache import cached_view
 
 bp = Blueprint(
     "pages",
     __name__,
-    template_folder="templates",
-    static_folder="static",
+    # The site's templates and assets are the application's, one folder up (server/).
+    template_folder="../templates",
+    static_folder="../static",
     static_url_path="/assets",
 )
 
 YASGUI_FILES = ("yasgui.min.js", "yasgui.min.css")
+# The checkout of an editable install: server/pages/routes.py is two folders below it.
+CHECKOUT = Path(__file__).resolve().parents[2]
 
 # The first tab: a query whose answers are resources, so that every cell links to a page
 # (the competency questions answer with labels, which YASGUI cannot link).
@@ -119,12 +123,14 @@ def _examples(dist: Path) -> list[dict[str, Any]]:
 
 
 def _yasgui_dir() -> Path | None:
-    """Where ``make assets`` (npm ci) put YASGUI's built files, or None if it has not run.
+    """Where YASGUI's built files are (setting ``yasgui``), or None if they are not there.
 
-    ``node_modules/`` sits at the root of the checkout the server runs from (the
-    project is installed in editable mode, as the Makefile does).
+    By default ``make assets`` (npm ci) puts them in ``node_modules/`` of the project
+    folder: ``kg serve`` looks there in ``--root``; an app made without the setting, in
+    the checkout this package is installed from (editable, as the Makefile installs it).
     """
-    folder = Path(bp.root_path).parent / "node_modules" / "@zazuko" / "yasgui" / "build"
+    configured = current_app.config["CAHR"]["yasgui"]
+    folder = Path(configured) if configured else CHECKOUT / YASGUI_BUILD
     return folder if all((folder / name).is_file() for name in YASGUI_FILES) else None
 
 

@@ -28,7 +28,7 @@ from cahr.errors import (
     QueryTimeout,
     StoreUnavailable,
 )
-from cahr.server.negotiation import negotiate
+from cahr.server.protocol.negotiation import negotiate
 
 log = logging.getLogger(__name__)
 

@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 from rdflib import URIRef
 
 from cahr.iris import CAHR, INFERRED_GRAPH
-from cahr.server.index import Article, Implied, Index
-from cahr.server.present import DateKey, date_key, href
+from cahr.server.pages.index import Article, Implied, Index
+from cahr.server.pages.present import DateKey, date_key, href
 from cahr.store import Store
 
 # (class, kind shown on the page), most specific first: the first match names the kind.

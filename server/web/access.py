@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-access_log = logging.getLogger("cahr.server.access")
+access_log = logging.getLogger("cahr.server.web.access")
 
 # Longest path shown in an access-log line: a GET query can be long.
 LOG_PATH_CHARS = 300

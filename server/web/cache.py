@@ -38,7 +38,7 @@ from typing import Any
 from flask import Response, current_app, g, make_response, request
 from flask.typing import ResponseReturnValue
 
-from cahr.server.negotiation import negotiate
+from cahr.server.protocol.negotiation import negotiate
 
 HEADER = "X-CAHR-Cache"
 # An answer larger than this share of the bound is not kept.

@@ -71,7 +71,7 @@ EVAL_STACK_BYTES = 256 * 1024 * 1024
 LONG_NICENESS = 15
 # Imported once by the forkserver, so that children start with the engines loaded.
 PRELOAD = [
-    "cahr.server.runner",
+    "cahr.server.protocol.runner",
     "cahr.store.oxigraph",
     "cahr.store.reference",
     "cahr.store.remote",

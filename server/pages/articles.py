@@ -15,8 +15,8 @@ from rdflib import URIRef
 from rdflib.namespace import RDF, SKOS
 
 from cahr.iris import CAHR
-from cahr.server.index import Article, Index
-from cahr.server.present import href
+from cahr.server.pages.index import Article, Index
+from cahr.server.pages.present import href
 from cahr.store import Store
 
 # (class, heading), most specific first; what matches none goes under "Other".
