@@ -197,9 +197,11 @@ def _validated(response: Response) -> Response:
     meaning, not always in bytes) and If-Match compares strongly, so only
     ``If-Match: *`` holds; a failed one is a 412 in the one error shape.
     """
+    # send_file answers a failed If-Match itself: 412, but with the file as its body.
+    from_file = response.status_code == 412 and response.direct_passthrough
     if (
         request.method not in ("GET", "HEAD")
-        or response.status_code != 200
+        or (response.status_code != 200 and not from_file)
         or "no-store" in response.headers.get("Cache-Control", "")
     ):
         return response
@@ -210,6 +212,7 @@ def _validated(response: Response) -> Response:
         response.last_modified = served.last_modified
     if_match = request.headers.get("If-Match")
     if if_match is not None and if_match.strip() != "*":
+        response.close()  # a file's handle, from send_file
         return error_response(
             412,
             "Precondition Failed",
