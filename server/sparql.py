@@ -51,10 +51,13 @@ MAX_NESTING = 64
 # prefixed name may hold without counting (see _check_operators).
 MAX_OPERATORS = 2000
 TOKEN_ALLOWANCE = 64
-# The tokens _check_operators reads: an IRI, a run of name characters, an operator.
+# The tokens _check_operators reads: an IRI, a run of name characters, an operator,
+# a bracket.
 _OPERATOR_TOKEN = re.compile(
     r"""
     (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
+  | (?P<open>[(\[])
+  | (?P<close>[)\]])
   | (?P<name>[\w.\-:%\u00b7\u00c0-\uffff]+)
   | (?P<operator>\|\||&&|!=|<=|>=|[|/^+*!=<>;,{])
     """,
@@ -214,11 +217,29 @@ def _check_operators(text: str) -> None:
     nothing and a chain disguised as one still counts. An overestimate that can
     only refuse an absurd query.
 
-    :raise 400: too many operators.
+    :raise 400: too many operators, or too many terms within one pair of brackets.
     """
     count = 0
+    # Terms in each open bracket: an RDF collection "( 1 2 3 ... )" has no operators,
+    # and one of 7,000 terms killed Oxigraph's parser too.
+    terms: list[int] = []
     for token in _OPERATOR_TOKEN.finditer(text):
         kind, value = token.lastgroup, token.group()
+        if kind == "open":
+            terms.append(0)
+            continue
+        if kind == "close":
+            if terms:
+                terms.pop()
+            continue
+        if terms and kind in ("iri", "name"):
+            terms[-1] += 1
+            if terms[-1] > MAX_OPERATORS:
+                raise BadRequest(
+                    f"the query holds more than {MAX_OPERATORS} terms in one pair of "
+                    "brackets (a collection or a list of arguments); this endpoint accepts "
+                    f"up to {MAX_OPERATORS}: give a long list of values with VALUES"
+                )
         if kind == "operator" or value.upper() in _CHAIN_WORDS:
             count += 1
             continue

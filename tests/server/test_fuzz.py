@@ -353,7 +353,7 @@ HEADERS = {
 # What a query chain can look like: long chains of every operator, in every body.
 CHAIN_QUERIES = st.builds(
     lambda op, n: "ASK { FILTER(" + op.join(["false"] * n) + ") }",
-    st.sampled_from(["||", "&&", "+", "*", "-", "/", "=", " UNION "]),
+    st.sampled_from(["||", "&&", "+", "*", "-", "/", "=", " UNION ", " "]),
     st.integers(1, 20_000),
 )
 BODIES = (
@@ -383,6 +383,8 @@ def any_request(draw: st.DrawFn) -> dict[str, Any]:
         else:
             i = draw(st.integers(1, len(path)))
             path = path[:i] + piece + path[i:]
+    if path.startswith("//"):
+        path = "/" + path.lstrip("/")  # the test client would read "//x" as a host
     names = draw(st.lists(st.sampled_from(list(HEADERS)), max_size=4, unique=True))
     headers = {name: draw(HEADERS[name]) for name in names}
     method = draw(st.sampled_from(["GET", "GET", "POST", "HEAD", "OPTIONS", "PUT"]))

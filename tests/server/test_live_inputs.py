@@ -31,7 +31,11 @@ REQUEST_LINES = [
     b"GET /sparql?query=ASK%7B%7D%FF HTTP/1.1",
     b"GET /sparql?query=ASK{}\xff HTTP/1.1",
     b"GET /id/" + b"x" * 10_000 + b" HTTP/1.1",
+    b"GET /id/../../etc/passwd HTTP/1.1",
+    b"GET /dumps/..%2F..%2Fetc%2Fpasswd HTTP/1.1",
 ]
+# Odd but well-formed: any answer but a 5xx (Werkzeug redirects merged slashes).
+ODD_LINES = [b"GET //id/kazakhstan HTTP/1.1", b"GET /./id/./kazakhstan HTTP/1.1"]
 
 
 def _send(server: LiveServer, raw: bytes) -> bytes:
@@ -54,6 +58,13 @@ def test_raw_bytes_in_the_request_line_are_a_4xx(live_server: LiveServer, line: 
     status = re.match(rb"HTTP/1\.[01] (\d{3})", answer)
     assert status, answer[:200]
     assert 400 <= int(status.group(1)) < 500, answer[:500]
+
+
+@pytest.mark.parametrize("line", ODD_LINES, ids=lambda line: repr(line[:40]))
+def test_odd_request_lines_are_never_a_5xx(live_server: LiveServer, line: bytes) -> None:
+    answer = _send(live_server, line + b"\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+    status = re.match(rb"HTTP/1\.[01] (\d{3})", answer)
+    assert status and int(status.group(1)) < 500, answer[:500]
 
 
 def test_invalid_utf8_in_a_path_is_400_from_the_app(live_server: LiveServer) -> None:
