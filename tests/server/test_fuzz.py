@@ -391,13 +391,6 @@ def any_request(draw: st.DrawFn) -> dict[str, Any]:
     return {"path": path, "method": method, "headers": headers, "data": draw(BODIES)}
 
 
-def _skip_remote(app: Flask) -> None:
-    # Once seen: a 503 "Store unavailable" from the remote Oxigraph server in one run of
-    # the chains on a loaded machine, not reproduced; the embedded engines are fuzzed here.
-    if app.extensions["cahr"].engine == "remote":
-        pytest.skip("the remote store's availability under load is not what this fuzzes")
-
-
 def _timed(app: Flask, args: dict[str, Any]) -> TestResponse:
     started = time.monotonic()
     args = dict(args)
@@ -423,7 +416,6 @@ def _check_specific(response: TestResponse) -> None:
 @settings(FUZZ, max_examples=400)
 @given(args=any_request())
 def test_every_route_with_odd_paths_headers_and_bodies(app: Flask, args: dict[str, Any]) -> None:
-    _skip_remote(app)
     _check_specific(_timed(app, args))
 
 
@@ -431,7 +423,6 @@ def test_every_route_with_odd_paths_headers_and_bodies(app: Flask, args: dict[st
 @given(query=CHAIN_QUERIES, route=st.sampled_from(["get", "form", "direct"]))
 def test_long_operator_chains_by_every_route(app: Flask, query: str, route: str) -> None:
     """A chain runs, or is a 400 naming the limit: never a crashed query process (500)."""
-    _skip_remote(app)
     if route == "get" and len(query) > 60_000:
         query = query[:60_000]  # a syntax error then, but still a long chain
     args: dict[str, Any] = {"path": "/sparql", "method": "GET" if route == "get" else "POST"}
