@@ -89,13 +89,15 @@ def _violations(page: Any) -> list[str]:
 
 
 def visit(page: Any, url: str) -> None:
-    """Go to ``url``, keeping the violations the page before it recorded."""
+    """Go to ``url`` (a page that must carry a policy), keeping the violations the page
+    before it recorded."""
     page.blocked += _violations(page)
-    page.goto(url)
+    response = page.goto(url)
+    assert "default-src" in response.headers.get("content-security-policy", ""), url
 
 
 def test_query_result_link_entity_evidence(page: Any, capped: LiveServer) -> None:
-    page.goto(capped.url + "/")
+    visit(page, capped.url + "/")
     page.wait_for_selector("#yasgui .yasqe")
     assert page.locator("[data-example]").count() >= 2
     save_screenshot(page, "home.png")
