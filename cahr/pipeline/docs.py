@@ -9,6 +9,10 @@ The HTML is post-processed so that it works offline and locally: every
 ``https://w3id.org/cahr/`` link becomes a path on the serving host, each term
 gets an anchor named by its local name (pyLODE names anchors after labels,
 so ``#ActionPlan`` would otherwise miss), and the diagram is placed on the page.
+What we add is styled in pyLODE's one ``<style>`` element, never by a style
+attribute: the server allows that element by its hash in the page's
+Content-Security-Policy (``server/pages.py``), and a policy can allow no
+attribute that way.
 """
 
 from __future__ import annotations
@@ -34,6 +38,10 @@ from cahr.iris import BASE, CAHR, ID, ONTOLOGY
 from cahr.rdf import canonical_quads, to_rdflib
 
 DIAGRAM_URL = "/ontology/diagram.svg"
+# The style of what ontology_html adds, appended to pyLODE's <style> element.
+ADDED_CSS = (
+    ".cahr-nav{font:14px sans-serif;padding:.5em 0}.cahr-diagram img{max-width:100%;height:auto}"
+)
 
 _ENTITY = re.compile(
     r'(<div class="[^"]*\bentity\b[^"]*" id="([^"]+)">\s*<h3>.*?</h3>\s*<table>.*?<code>'
@@ -75,19 +83,19 @@ def ontology_html(ontology: Graph) -> str:
     page = _ENTITY.sub(_with_local_anchor, page)
     page = page.replace(f'href="{BASE}', 'href="/')
     banner = (
-        '<nav class="cahr-nav" style="font:14px sans-serif;padding:.5em 0;">'
+        '<nav class="cahr-nav">'
         '<a href="/">CAHR-KG</a> · <a href="/timeline">Timeline</a> · '
         '<a href="/dumps/">Dumps</a> · <a href="/ontology?format=ttl">OWL (Turtle)</a></nav>'
     )
     page = page.replace('<div id="content">', '<div id="content">' + banner, 1)
+    page = page.replace("</style>", ADDED_CSS + "</style>", 1)
     figure = (
-        '<div class="section" id="diagram"><h2>Diagram</h2>'
+        '<div class="section cahr-diagram" id="diagram"><h2>Diagram</h2>'
         "<p>Classes of the <code>cahr:</code> namespace (boxes), their subclass links "
         "(hollow arrows) and the object properties whose domain and range are both "
         "CAHR classes (labelled arrows). Generated from the OWL file by Graphviz.</p>"
         f'<p><a href="{DIAGRAM_URL}"><img src="{DIAGRAM_URL}" '
-        'alt="Class and property diagram of the CAHR ontology" '
-        'style="max-width:100%;height:auto"></a></p></div>'
+        'alt="Class and property diagram of the CAHR ontology"></a></p></div>'
     )
     page = page.replace(
         '<div class="section" id="classes">', figure + '<div class="section" id="classes">', 1

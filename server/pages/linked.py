@@ -26,7 +26,7 @@ from rdflib.namespace import RDFS, SKOS
 from rdflib.term import Node
 
 from cahr.formats import ALIASES, RDF_TYPES, media_type_for
-from cahr.iris import PREFIXES, bind_prefixes
+from cahr.iris import PREFIXES, SLUG_PATTERN, bind_prefixes
 from cahr.server.protocol.negotiation import negotiate
 from cahr.store import Store
 
@@ -67,6 +67,26 @@ def split_suffix(name: str) -> tuple[str, str | None]:
             f"use one of {', '.join('.' + e for e in EXTENSIONS)}",
         )
     return stem, ext
+
+
+def resource_name(name: str) -> tuple[str, str | None]:
+    """The slug and extension of a ``/id/``, ``/source/`` or ``/graph/`` name.
+
+    Every slug of the graph is lower-case kebab case (the build refuses any
+    other, ``shapes/checks/bad-slug-violation.rq``), so any other name names
+    nothing, and is answered before it reaches the store (which refuses IRIs
+    with characters such as U+FFFD or a space).
+
+    :raise 404: an unknown extension, or a name that cannot be a slug.
+    """
+    slug, ext = split_suffix(name)
+    if not SLUG_PATTERN.match(slug):
+        abort(
+            404,
+            description=f"no resource is named {slug[:80]!r}: names here are lower-case "
+            "letters and digits joined by hyphens (kassym-jomart-tokayev)",
+        )
+    return slug, ext
 
 
 def choose(ext: str | None) -> Choice:

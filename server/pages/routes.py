@@ -13,6 +13,7 @@ each view sits behind the response cache (``cache.cached_view``).
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +33,7 @@ from cahr.server.pages.resource import Describer, show
 from cahr.server.pages.timeline import timeline
 from cahr.server.state import get_served, get_store
 from cahr.server.web.cache import cached_view
+from cahr.server.web.responses import inline_hash, page_policy
 
 bp = Blueprint(
     "pages",
@@ -45,6 +47,17 @@ bp = Blueprint(
 YASGUI_FILES = ("yasgui.min.js", "yasgui.min.css")
 # The checkout of an editable install: server/pages/routes.py is two folders below it.
 CHECKOUT = Path(__file__).resolve().parents[2]
+# YASGUI's column resizer (in its table view) adds two <style> elements: its rules
+# when a table is drawn, and "*{cursor:col-resize!important}" while a column is
+# dragged. The query page allows exactly these by hash rather than any inline
+# style; a new YASGUI that adds others fails tests/ld/test_browser.py, whose
+# Chromium reports each blocked style with the hash to put here.
+YASGUI_STYLE_HASHES = (
+    "'sha256-zCK2EVMoPc04mRF/g5CotUvxbJPWS+8V0b+s9ptqQIk='",
+    inline_hash("*{cursor:col-resize!important}"),
+)
+# pyLODE's page styles itself in <style> elements (cahr/pipeline/docs.py adds to them).
+INLINE_STYLE = re.compile(r"<style[^>]*>(.*?)</style>", re.DOTALL | re.IGNORECASE)
 
 # The first tab: a query whose answers are resources, so that every cell links to a page
 # (the competency questions answer with labels, which YASGUI cannot link).
@@ -91,7 +104,7 @@ def _helpers() -> dict[str, Any]:
 
 @bp.route("/")
 @cached_view()
-def home() -> str:
+def home() -> Response:
     """The query UI: YASGUI with the competency questions as example tabs."""
     served = get_served()
     index = _index()
@@ -102,7 +115,7 @@ def home() -> str:
         "prefixes": PREFIXES,
         "examples": examples,
     }
-    return render_template(
+    html = render_template(
         # "</" escaped: the JSON sits in a <script> element, where "</script>" would end it.
         "home.html",
         config=json.dumps(config, ensure_ascii=False).replace("</", "<\\/"),
@@ -111,6 +124,9 @@ def home() -> str:
         manifest=served.manifest,
         yasgui=_yasgui_dir() is not None,
     )
+    response = Response(html, mimetype="text/html")
+    response.headers["Content-Security-Policy"] = page_policy(YASGUI_STYLE_HASHES)
+    return response
 
 
 def _examples(dist: Path) -> list[dict[str, Any]]:
@@ -140,8 +156,10 @@ def yasgui_asset(name: str) -> Response:
 
     :raise 404: not one of the two files, or ``make assets`` has not run.
     """
+    if name not in YASGUI_FILES:
+        abort(404, description=f"YASGUI's files here are {' and '.join(YASGUI_FILES)}")
     folder = _yasgui_dir()
-    if name not in YASGUI_FILES or folder is None:
+    if folder is None:
         abort(404, description="YASGUI is not installed: run `make assets` (npm ci)")
     return send_file(folder / name, max_age=3600)
 
@@ -173,7 +191,7 @@ def entity(name: str) -> Response:
     :raise 404: the graph does not mention ``https://w3id.org/cahr/id/<name>``.
     :raise 406: no acceptable representation.
     """
-    slug, ext = linked.split_suffix(name)
+    slug, ext = linked.resource_name(name)
     return _resource(str(ID[slug]), f"/id/{slug}", ext)
 
 
@@ -184,7 +202,7 @@ def source(name: str) -> Response:
 
     :raise 404: no such article.
     """
-    slug, ext = linked.split_suffix(name)
+    slug, ext = linked.resource_name(name)
     return _resource(str(SOURCE[slug]), f"/source/{slug}", ext)
 
 
@@ -227,7 +245,7 @@ def graph(name: str) -> Response:
 
     :raise 404: no such graph.
     """
-    slug, ext = linked.split_suffix(name)
+    slug, ext = linked.resource_name(name)
     iri, path = str(GRAPH[slug]), f"/graph/{slug}"
     store = get_store()
     if iri not in store.graphs():
@@ -296,7 +314,11 @@ def ontology(ext: str | None = None, version: str | None = None) -> Response:
     page = served.dist / HTML_NAME
     if not page.is_file():
         abort(404, description="this build has no ontology documentation: rebuild with `kg build`")
-    response = Response(page.read_bytes(), mimetype="text/html")
+    html = page.read_text(encoding="utf-8")
+    response = Response(html, mimetype="text/html")
+    # Its own policy: the site's, with pyLODE's inline styles allowed by their hashes.
+    hashes = sorted({inline_hash(style) for style in INLINE_STYLE.findall(html)})
+    response.headers["Content-Security-Policy"] = page_policy(hashes)
     return linked.decorate(response, path, choice)
 
 

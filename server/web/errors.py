@@ -6,7 +6,9 @@ Every error has one JSON shape, pinned by a test::
                "message": "line 1, column 28: expected ...", "line": 1, "column": 28}}
 
 and browsers (a client that prefers text/html) get the same fields as a page,
-``templates/error.html``. Only what the client can fix becomes a 4xx: query,
+``templates/error.html``, in the site's own look. Every 4xx says what was
+wrong: where Werkzeug raised an error with only its generic text (no route,
+a method, a range), ``_message`` says it for this request instead. Only what the client can fix becomes a 4xx: query,
 protocol and media-type errors; a timeout is 503, and so is a remote store that
 cannot be reached (logged, with Retry-After); anything else is a bug, so
 it is logged with its traceback and answered 500, never disguised as a 4xx.
@@ -18,7 +20,7 @@ import logging
 from typing import Any
 
 from flask import Flask, Response, current_app, jsonify, render_template, request
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, RequestedRangeNotSatisfiable
 
 from cahr.errors import (
     CahrError,
@@ -62,18 +64,39 @@ def error_response(status: int, title: str, message: str, **extra: Any) -> Respo
 
 def _http_error(exc: HTTPException) -> Response:
     status = exc.code or 500
-    message = exc.description or ""
-    if status == 413:
-        limit = current_app.config["CAHR"]["max_request_bytes"]
-        message = (
-            f"the request is larger than the limit of {limit} bytes (setting "
-            "max_request_bytes): send a shorter query"
-        )
-    response = error_response(status, exc.name, message)
+    response = error_response(status, exc.name, _message(exc))
     for name, value in exc.get_headers():
         if name.lower() != "content-type":
             response.headers[name] = value
     return response
+
+
+def _message(exc: HTTPException) -> str:
+    """The error's own description, or one about this request where Werkzeug's is generic."""
+    status = exc.code
+    path = request.path[:200]
+    if status == 413:
+        limit = current_app.config["CAHR"]["max_request_bytes"]
+        return (
+            f"the request is larger than the limit of {limit} bytes (setting "
+            "max_request_bytes): send a shorter query"
+        )
+    if exc.description and exc.description != getattr(type(exc), "description", None):
+        return exc.description
+    if status == 404:
+        return (
+            f"there is nothing at {path}: this server answers /sparql, /id/, /source/, "
+            "/graph/, /ontology, /timeline, /dumps/ and /.well-known/void (see /)"
+        )
+    if isinstance(exc, MethodNotAllowed):
+        allowed = ", ".join(sorted(exc.valid_methods or []))
+        return f"{request.method} is not allowed at {path}: it answers {allowed}"
+    if isinstance(exc, RequestedRangeNotSatisfiable):
+        return (
+            f"the Range header {request.headers.get('Range', '')[:100]!r} asks for no bytes "
+            f"this file has (it has {exc.length} bytes)"
+        )
+    return f"{exc.name} for {request.method} {path}: {exc.description}"
 
 
 def _any_error(exc: Exception) -> Response:

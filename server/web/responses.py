@@ -1,10 +1,20 @@
 """What every route does to be a good HTTP citizen, whichever blueprint answers.
 
-One ``after_request`` hook runs the steps in a fixed order, so that each sees
-the response the previous one left: CORS headers; validators (ETag and
-Last-Modified from the build; 304 or 412 for a conditional request);
-Cache-Control; gzip for large bodies; then one access-log line with the size
+A ``before_request`` hook refuses what no view can answer (``inputs.py``: a
+path or query string that is not UTF-8, a control character, an overlong
+name, a bad Host). One ``after_request`` hook runs the steps in a fixed order,
+so that each sees the response the previous one left: CORS headers;
+validators (ETag and Last-Modified from the build; 304 or 412 for a
+conditional request); security headers (Content-Security-Policy and its
+companions); Cache-Control; gzip for large bodies; then one access-log line with the size
 actually sent. ``/healthz`` lives here too: it belongs to no surface.
+
+The security headers (docs/linked-data.md, "Security headers"): every answer
+says ``X-Content-Type-Options: nosniff`` and may not be framed; an HTML page
+gets ``PAGE_POLICY``, which lets it run and style only what this server sends
+as files (no inline script, no eval), and keeps links from telling other sites
+where they came from. A page that must carry an inline style (pyLODE's
+ontology page) sets its own policy with the style's hash (``page_policy``).
 
 Validators come from the build, not from the body: every answer of a route is
 fixed by the build, the URL and the negotiated media type, so a client's
@@ -16,8 +26,11 @@ keeps an answer's gzipped body beside it.
 
 from __future__ import annotations
 
+import base64
 import gzip
+import hashlib
 import time
+from collections.abc import Iterable
 
 from flask import Flask, Response, current_app, g, jsonify, request
 from werkzeug.exceptions import RequestURITooLarge
@@ -27,6 +40,7 @@ from cahr.server.state import get_served
 from cahr.server.web.access import log_request
 from cahr.server.web.cache import gzipped
 from cahr.server.web.errors import error_response
+from cahr.server.web.inputs import check_request
 
 # Bodies smaller than this are not worth compressing.
 GZIP_MIN_BYTES = 1024
@@ -53,6 +67,26 @@ COMPRESSIBLE = (
     "image/svg+xml",
     "application/javascript",
 )
+# Content-Security-Policy of an HTML page: scripts, styles, fonts and requests come
+# from this server only (YASGUI is served by us, ``pages.yasgui_asset``); images
+# may also be data: URLs (the empty favicon, YASGUI's icons); no plugin, no <base>
+# elsewhere, forms post here, and no other site may frame a page (clickjacking).
+PAGE_DIRECTIVES: dict[str, str] = {
+    "default-src": "'self'",
+    "script-src": "'self'",
+    "style-src": "'self'",
+    "img-src": "'self' data:",
+    "font-src": "'self' data:",
+    "connect-src": "'self'",
+    "object-src": "'none'",
+    "base-uri": "'self'",
+    "form-action": "'self'",
+    "frame-ancestors": "'none'",
+}
+# Everything else (RDF, results, JSON, files, the diagram) is data: nothing to run or load.
+DATA_POLICY = "default-src 'none'; frame-ancestors 'none'"
+# Links to other sites send no Referer; this server's own requests keep theirs.
+REFERRER_POLICY = "same-origin"
 
 
 def init_app(app: Flask) -> None:
@@ -91,8 +125,27 @@ def not_modified(media_type: str) -> Response | None:
     return response if response.status_code != 200 else None
 
 
+def page_policy(style_hashes: Iterable[str] = ()) -> str:
+    """The Content-Security-Policy of an HTML page, allowing the inline styles hashed.
+
+    :param style_hashes: CSP sources (``'sha256-...'``) of inline ``<style>`` elements.
+    """
+    directives = dict(PAGE_DIRECTIVES)
+    directives["style-src"] = " ".join([directives["style-src"], *style_hashes])
+    return "; ".join(f"{name} {value}" for name, value in directives.items())
+
+
+def inline_hash(content: str) -> str:
+    """The CSP source that allows an inline element with exactly ``content``."""
+    digest = hashlib.sha256(content.encode("utf-8")).digest()
+    return f"'sha256-{base64.b64encode(digest).decode()}'"
+
+
+PAGE_POLICY = page_policy()
+
+
 def _before() -> None:
-    """Start the clock of the access log; refuse an over-long URL."""
+    """Start the clock of the access log; refuse a malformed or over-long URL."""
     g.cahr_started = time.perf_counter()
     limit = current_app.config["CAHR"]["max_request_bytes"]
     if len(request.query_string) > limit:
@@ -100,11 +153,13 @@ def _before() -> None:
             f"the URL's query part is longer than the limit of {limit} bytes (setting "
             "max_request_bytes): POST a long query instead of putting it in the URL"
         )
+    check_request()
 
 
 def _after(response: Response) -> Response:
     _cors(response)
-    response = _validated(response)
+    response = _validated(response)  # may be a new response (412)
+    _security(response)
     _cache_control(response)
     _gzip(response)
     _log(response)
@@ -122,6 +177,18 @@ def _cors(response: Response) -> None:
         response.headers["Access-Control-Max-Age"] = str(PREFLIGHT_MAX_AGE)
 
 
+def _security(response: Response) -> None:
+    """nosniff and no framing on every answer; a page's policy and Referrer-Policy on HTML."""
+    headers = response.headers
+    headers["X-Content-Type-Options"] = "nosniff"
+    headers.setdefault("X-Frame-Options", "DENY")  # frame-ancestors, for older browsers
+    if response.mimetype == "text/html":
+        headers.setdefault("Content-Security-Policy", PAGE_POLICY)
+        headers.setdefault("Referrer-Policy", REFERRER_POLICY)
+    else:
+        headers.setdefault("Content-Security-Policy", DATA_POLICY)
+
+
 def _validated(response: Response) -> Response:
     """Add the build's ETag and Last-Modified to a successful GET, then apply the conditions.
 
@@ -130,9 +197,11 @@ def _validated(response: Response) -> Response:
     meaning, not always in bytes) and If-Match compares strongly, so only
     ``If-Match: *`` holds; a failed one is a 412 in the one error shape.
     """
+    # send_file answers a failed If-Match itself: 412, but with the file as its body.
+    from_file = response.status_code == 412 and response.direct_passthrough
     if (
         request.method not in ("GET", "HEAD")
-        or response.status_code != 200
+        or (response.status_code != 200 and not from_file)
         or "no-store" in response.headers.get("Cache-Control", "")
     ):
         return response
@@ -143,6 +212,7 @@ def _validated(response: Response) -> Response:
         response.last_modified = served.last_modified
     if_match = request.headers.get("If-Match")
     if if_match is not None and if_match.strip() != "*":
+        response.close()  # a file's handle, from send_file
         return error_response(
             412,
             "Precondition Failed",

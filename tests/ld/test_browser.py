@@ -7,6 +7,12 @@ page, the results, an entity page, a source page, the timeline and the
 ontology go to tests/artifacts/ (and docs/img/ for the README), and every
 request the browser makes is recorded: none may leave this server.
 
+Every page is loaded under the server's Content-Security-Policy (issue #11,
+point 6): the browser reports each thing the policy blocks (a
+``securitypolicyviolation`` event, listened for before any script of the
+page runs) and the test fails on any, so a page that needs more than the
+policy allows is seen at once.
+
 The server is started with a small row cap and a short timeout so that the
 page's handling of a cut result and of a timeout is seen too.
 """
@@ -48,15 +54,50 @@ def page(browser: Any, capped: LiveServer) -> Iterator[Any]:
     opened.on("request", lambda r: opened.requests.append(r.url))
     opened.errors = []  # type: ignore[attr-defined]
     opened.on("pageerror", lambda e: opened.errors.append(str(e)))
+    opened.add_init_script(RECORD_VIOLATIONS)
+    opened.blocked = []  # type: ignore[attr-defined]
+    opened.on("console", lambda m: _note_blocked(opened, m.text))
     yield opened
+    opened.blocked += _violations(opened)
     context.close()
     outside = [u for u in opened.requests if not u.startswith((capped.url, "data:"))]
     assert not outside, f"the pages made requests outside this server: {outside}"
     assert not opened.errors, opened.errors
+    assert not opened.blocked, f"the Content-Security-Policy blocked: {opened.blocked}"
+
+
+# Each violation of the page's policy, kept on window for the test to read.
+RECORD_VIOLATIONS = """
+window.cahrViolations = [];
+document.addEventListener("securitypolicyviolation", (e) => window.cahrViolations.push(
+  `${e.effectiveDirective} blocked ${e.blockedURI || "inline"} at ${e.sourceFile}:${e.lineNumber}`));
+"""
+
+
+def _note_blocked(page: Any, text: str) -> None:
+    """Chromium also logs a blocked item, with the hash that would allow it."""
+    if "Content Security Policy" in text:
+        page.blocked.append(text)
+
+
+def _violations(page: Any) -> list[str]:
+    try:
+        found: list[str] = page.evaluate("window.cahrViolations || []")
+    except Exception:  # the page is gone (closed): its console lines were kept
+        return []
+    return found
+
+
+def visit(page: Any, url: str) -> None:
+    """Go to ``url`` (a page that must carry a policy), keeping the violations the page
+    before it recorded."""
+    page.blocked += _violations(page)
+    response = page.goto(url)
+    assert "default-src" in response.headers.get("content-security-policy", ""), url
 
 
 def test_query_result_link_entity_evidence(page: Any, capped: LiveServer) -> None:
-    page.goto(capped.url + "/")
+    visit(page, capped.url + "/")
     page.wait_for_selector("#yasgui .yasqe")
     assert page.locator("[data-example]").count() >= 2
     save_screenshot(page, "home.png")
@@ -65,6 +106,10 @@ def test_query_result_link_entity_evidence(page: Any, capped: LiveServer) -> Non
     page.wait_for_selector(".yasr table tbody tr")
     rows = page.locator(".yasr table tbody tr").count()
     assert rows == MAX_ROWS
+    # Drag a column wider: YASGUI's resizer adds a style then (allowed by its hash).
+    grip = page.locator(".grip-handle > div").first
+    grip.dispatch_event("mousedown", {"pageX": 10})
+    page.locator("body").dispatch_event("mouseup")
     notice = page.locator("#query-notice")
     notice.wait_for(state="visible")
     assert "cut" in notice.inner_text() and str(MAX_ROWS) in notice.inner_text()
@@ -73,6 +118,7 @@ def test_query_result_link_entity_evidence(page: Any, capped: LiveServer) -> Non
 
     link = page.locator('.yasr a.cahr-local[href^="/id/statement-"]').first
     target = link.get_attribute("href")
+    page.blocked += _violations(page)
     link.click()
     page.wait_for_url(f"**{target}")
     assert page.locator("h1").inner_text()
@@ -83,6 +129,7 @@ def test_query_result_link_entity_evidence(page: Any, capped: LiveServer) -> Non
     assert article.inner_text().strip()
     save_screenshot(page, "entity.png")
 
+    page.blocked += _violations(page)
     article.click()
     page.wait_for_url("**/source/**")
     assert page.locator("#contributed").is_visible()
@@ -103,11 +150,12 @@ def test_a_timeout_is_shown_as_such(page: Any, capped: LiveServer) -> None:
 
 
 def test_timeline_and_ontology(page: Any, capped: LiveServer, dist: Path) -> None:
-    page.goto(capped.url + "/timeline")
+    visit(page, capped.url + "/timeline")
     assert page.locator("ol.timeline > li").count() > 20
     assert page.locator("ol.timeline > li.implied").count() > 0
     save_screenshot(page, "timeline.png")
-    page.goto(capped.url + "/ontology")
+    visit(page, capped.url + "/ontology")
+    assert page.locator(".cahr-nav").evaluate("n => getComputedStyle(n).fontSize") == "14px"
     diagram = page.locator('img[src="/ontology/diagram.svg"]')
     assert diagram.evaluate("img => img.naturalWidth") > 200, "the diagram is drawn"
     DOCS_IMG.mkdir(parents=True, exist_ok=True)
@@ -124,3 +172,15 @@ def test_readable_on_a_phone(browser: Any, capped: LiveServer) -> None:
     phone.goto(capped.url + "/id/kassym-jomart-tokayev")
     save_screenshot(phone, "entity-phone.png")
     context.close()
+
+
+@pytest.mark.parametrize(
+    "path", ["/id/", "/dumps/", "/.well-known/void", "/graph/inferred", "/id/no-such-thing"]
+)
+def test_other_pages_render_under_the_policy(page: Any, capped: LiveServer, path: str) -> None:
+    """Each kind of page renders styled (site.css applies) and the policy blocks nothing."""
+    visit(page, capped.url + path)
+    assert page.locator("h1").inner_text().strip()
+    header = page.locator(".site-header")
+    assert header.is_visible()
+    assert header.evaluate("h => getComputedStyle(h).display") != "inline", "site.css applies"
