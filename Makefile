@@ -71,9 +71,11 @@ test: system-test build ## build, then run the whole test suite
 test-fast: build ## the tests not marked slow (no fuzzing, no DL reasoner, no broken builds)
 	$(BIN)/python -m pytest -m "not slow" $(PYTEST_ARGS)
 
-lint: install ## ruff: lint and check formatting
+lint: install ## ruff (lint, formatting) and mypy (strict on cahr/, lenient on server/)
 	$(BIN)/ruff check cahr server tests benchmarks
 	$(BIN)/ruff format --check cahr server tests benchmarks
+	$(BIN)/mypy
+	$(BIN)/mypy server
 
 validate: install ## validate without writing dist/, and print the report
 	$(BIN)/kg validate

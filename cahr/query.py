@@ -162,15 +162,25 @@ PARSE_RECURSION_LIMIT = 20_000
 _RDFLIB_ESCAPE = re.compile(r"\\u[0-9a-f]{4}", re.IGNORECASE)
 _ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
 _LONE_CR = re.compile(r"\r(?!\n)")
-#: The most operators and separators (``|| && + - * / | ; , .``, each character counted,
-#: outside strings, IRIs, names and comments) a query may hold. A limit on work, not a
-#: security decision: both parsers take time superlinear in a chain of them (rdflib, to
-#: vet: 1,000 ``;`` in 5.2 s, 3,000 in 33 s, past the time limit; 1,000 ``,`` 5.2 s,
-#: 1,000 ``-`` 1.4 s, 10,000 ``||`` 8.6 s; Oxigraph: 7,000 ``+`` in 3 s on a 256 MiB
-#: stack, and a SIGSEGV on the 8 MiB main thread). The longest competency question
-#: holds well under 200.
-MAX_OPERATORS = 1_000
-_OPERATORS = frozenset("|&+-*/;,.")
+# Most operators a query may have, and how many operator characters one IRI or
+# prefixed name may hold without counting (see check_operators).
+MAX_OPERATORS = 1000
+TOKEN_ALLOWANCE = 64
+# The tokens check_operators reads: an IRI, a run of name characters, an operator,
+# a bracket.
+_OPERATOR_TOKEN = re.compile(
+    r"""
+    (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
+  | (?P<open>[(\[])
+  | (?P<close>[)\]])
+  | (?P<name>[\w.\-:%\u00b7\u00c0-\uffff]+)
+  | (?P<operator>\|\||&&|!=|<=|>=|[|/^+*!=<>;,{])
+    """,
+    re.VERBOSE,
+)
+_IN_TOKEN = re.compile(r"[/.\-+*!=;,&]")
+# Keywords that chain graph patterns as operators chain expressions: counted as operators.
+_CHAIN_WORDS = {"UNION", "OPTIONAL", "MINUS", "FILTER", "BIND"}
 
 #: asked for another parser's syntax error on a text and its base IRI
 Explain = Callable[[str, str | None], None]
@@ -189,6 +199,64 @@ class _Parsed:
 
 _verdicts: OrderedDict[tuple[str, str | None], _Parsed] = OrderedDict()
 _verdicts_lock = threading.Lock()
+
+
+def check_operators(text: str) -> None:
+    """Refuse a query with more than MAX_OPERATORS operators, before a parser sees it.
+
+    Oxigraph's parser recurses once per term of an operator chain and its process
+    dies of a stack overflow (exit -11, a 500) near 6,800 terms of ``+``, 8,200 of
+    ``/`` or ``;``, 9,300 of ``||``, and near 7,000 groups joined by UNION,
+    OPTIONAL, MINUS or BIND (measured, pyoxigraph 0.5.13); the Oxigraph server
+    behind a remote store, whose threads have smaller stacks, failed on 2,000
+    terms of ``+`` (1,500 passed). Long before, the query must get a 400 that
+    names the limit. Every operator counts
+    (``|| && = != < > <= >= + - * / | ^ ! ; , .``), and so do ``{`` and those
+    keywords, in strings and comments too:
+    skipping them would need to know, as only the parser does, whether a ``<``
+    opens an IRI or compares, and a wrong guess would hide the rest of a line. An
+    IRI (``<...>``) or a prefixed name (``id:kassym-jomart-tokayev``) hides up to
+    TOKEN_ALLOWANCE of its own slashes, dots and hyphens, so that real IRIs cost
+    nothing and a chain disguised as one still counts. An overestimate that can
+    only refuse an absurd query.
+
+    :raises QuerySyntaxError: too many operators, or too many terms in one pair of brackets.
+    """
+    count = 0
+    # Terms in each open bracket: an RDF collection "( 1 2 3 ... )" has no operators,
+    # and one of 7,000 terms killed Oxigraph's parser too.
+    terms: list[int] = []
+    for token in _OPERATOR_TOKEN.finditer(text):
+        kind, value = token.lastgroup, token.group()
+        if kind == "open":
+            terms.append(0)
+            continue
+        if kind == "close":
+            if terms:
+                terms.pop()
+            continue
+        if terms and kind in ("iri", "name"):
+            terms[-1] += 1
+            if terms[-1] > MAX_OPERATORS:
+                raise QuerySyntaxError(
+                    f"the query holds more than {MAX_OPERATORS} terms in one pair of "
+                    "brackets (a collection or a list of arguments); this endpoint accepts "
+                    f"up to {MAX_OPERATORS}: give a long list of values with VALUES"
+                )
+        if kind == "operator" or value.upper() in _CHAIN_WORDS:
+            count += 1
+            continue
+        inside = len(_IN_TOKEN.findall(value))
+        hideable = kind == "iri" or (value[0].isalpha() and ":" in value)
+        count += inside if not hideable or inside > TOKEN_ALLOWANCE else 0
+    if count > MAX_OPERATORS:
+        raise QuerySyntaxError(
+            f"the query has {count} operators (|| && + - * / | ; , . = < > and others, "
+            "{ UNION OPTIONAL MINUS FILTER BIND, counted in strings and comments too); "
+            "this endpoint accepts up to "
+            f"{MAX_OPERATORS}: split it into smaller queries, or give a long list of "
+            "values with VALUES, which needs no separators"
+        )
 
 
 def canonical(text: str) -> str:
@@ -255,14 +323,7 @@ def vet(
     if not text.strip():
         raise QuerySyntaxError("the query is empty")
     decoded = canonical(text)
-    operators = sum(
-        len(value) for kind, value in _tokens(decoded) if kind == "other" and value in _OPERATORS
-    )
-    if operators > MAX_OPERATORS:
-        raise QuerySyntaxError(
-            f"the query holds {operators} operators and separators (|| && + - * / | ; , .); "
-            f"this endpoint accepts up to {MAX_OPERATORS}: split it, or use VALUES for long lists"
-        )
+    check_operators(decoded)
     parsed = _parsed(decoded, base_iri)
     if parsed.too_complex or parsed.invalid:
         # The grammar read it (no second opinion needed), or could not read it at all.

@@ -189,7 +189,9 @@ class Explainer:
         for start in sorted(candidates, key=str):
             path = _path(self.axioms.super_classes, start, c)
             if path:
-                axioms = [(a, RDFS.subClassOf, b) for a, b in zip(path, path[1:], strict=False)]
+                axioms: list[Triple] = [
+                    (a, RDFS.subClassOf, b) for a, b in zip(path, path[1:], strict=False)
+                ]
                 return "subclass", axioms, [(s, RDF.type, start)]
         return None
 
@@ -226,13 +228,13 @@ class Explainer:
         ontology = self.axioms.ontology
         head = ontology.value(c, OWL.intersectionOf)
         if head is not None:
-            members = list(Collection(ontology, head))
+            members: list[Node] = list(Collection(ontology, head))
             premises: list[Triple] = [(s, RDF.type, m) for m in members]
             if all(self.holds(t) for t in premises):
                 return "intersection", [], premises
         prop, filler = ontology.value(c, OWL.onProperty), ontology.value(c, OWL.someValuesFrom)
         if prop is not None and filler is not None:
-            for _, _, y, _ in self.lookup(s, prop, None):
+            for _s, _p, y, _g in self.lookup(s, prop, None):
                 if self.holds((y, RDF.type, filler)):
                     return "existential restriction", [], [(s, prop, y), (y, RDF.type, filler)]
         return None
@@ -266,7 +268,9 @@ class Explainer:
         if found:
             q = found[0][0]
             path = _path(self.axioms.super_properties, q, p)
-            axioms = [(a, RDFS.subPropertyOf, b) for a, b in zip(path, path[1:], strict=False)]
+            axioms: list[Triple] = [
+                (a, RDFS.subPropertyOf, b) for a, b in zip(path, path[1:], strict=False)
+            ]
             return "subproperty", axioms, [(s, q, o)]
         return None
 

@@ -21,18 +21,18 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from flask import Response, abort, request
-from rdflib import Dataset, Graph, URIRef
+from rdflib import URIRef
 from rdflib.namespace import RDFS, SKOS
 from rdflib.term import Node
 
 from cahr.formats import ALIASES, RDF_TYPES, media_type_for
-from cahr.iris import PREFIXES, SLUG_PATTERN, bind_prefixes
+from cahr.iris import SLUG_PATTERN
+from cahr.rdf import write_rdf
 from cahr.server.protocol.negotiation import negotiate
 from cahr.store import Store
 
 HTML = "text/html"
 OFFERS = [HTML, *RDF_TYPES]  # HTML first: a browser, and a client sending */*, get the page
-QUAD_TYPES = {"application/n-quads", "application/trig"}
 # URL suffix -> media type: the RDF extensions of cahr.formats, and .html.
 EXTENSIONS: dict[str, str] = {"html": HTML, **{ext: mt for mt, (_, _, ext) in RDF_TYPES.items()}}
 LABELS = (RDFS.label, SKOS.prefLabel)
@@ -106,7 +106,7 @@ def choose(ext: str | None) -> Choice:
                 description=f"unknown format {fmt!r}: use html or one of "
                 f"{', '.join(sorted(k for k, v in ALIASES.items() if v in RDF_TYPES))}",
             )
-        return Choice(media_type, negotiated=False)  # type: ignore[arg-type]
+        return Choice(media_type, negotiated=False)
     media_type = negotiate(request.headers.get("Accept"), OFFERS)
     if media_type is None:
         abort(
@@ -169,22 +169,7 @@ def neighbourhood(store: Store, iri: str) -> list[Quad]:
 
 def serialize(quads: Iterable[Quad], media_type: str) -> bytes:
     """Quads in ``media_type``: quad formats keep the graphs, triple formats merge them."""
-    rdflib_format = RDF_TYPES[media_type][1]
-    if media_type in QUAD_TYPES:
-        dataset = Dataset()
-        bind_prefixes(dataset)
-        for s, p, o, g in quads:
-            dataset.graph(URIRef(g)).add((s, p, o))
-        return dataset.serialize(format=rdflib_format, encoding="utf-8")
-    graph = Graph()
-    bind_prefixes(graph)
-    for s, p, o, _ in quads:
-        graph.add((s, p, o))
-    if rdflib_format == "json-ld":
-        return graph.serialize(
-            format="json-ld", context=PREFIXES, auto_compact=True, encoding="utf-8"
-        )
-    return graph.serialize(format=rdflib_format, encoding="utf-8")
+    return write_rdf(quads, media_type)
 
 
 def rdf_response(quads: Iterable[Quad], media_type: str) -> Response:

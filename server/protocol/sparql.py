@@ -23,7 +23,6 @@ never cached, so it is vetted (from the child's verdict cache) on every request.
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
 
 from flask import Blueprint, Response, request
@@ -31,7 +30,7 @@ from werkzeug.exceptions import BadRequest, NotAcceptable
 
 from cahr.errors import QueryRefused
 from cahr.formats import RDF_TYPES, RESULT_TYPES, media_type_for
-from cahr.query import analyse
+from cahr.query import analyse, check_operators
 from cahr.results import Written
 from cahr.server.protocol.negotiation import negotiate
 from cahr.server.protocol.runner import Job
@@ -51,25 +50,6 @@ FORMAT_PARAMS = ("format", "output", "results")
 GRAPH_FORMS = {"CONSTRUCT", "DESCRIBE"}
 # Deepest nesting of brackets a query may have (see _check_nesting).
 MAX_NESTING = 64
-# Most operators a query may have, and how many operator characters one IRI or
-# prefixed name may hold without counting (see _check_operators).
-MAX_OPERATORS = 1000
-TOKEN_ALLOWANCE = 64
-# The tokens _check_operators reads: an IRI, a run of name characters, an operator,
-# a bracket.
-_OPERATOR_TOKEN = re.compile(
-    r"""
-    (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
-  | (?P<open>[(\[])
-  | (?P<close>[)\]])
-  | (?P<name>[\w.\-:%\u00b7\u00c0-\uffff]+)
-  | (?P<operator>\|\||&&|!=|<=|>=|[|/^+*!=<>;,{])
-    """,
-    re.VERBOSE,
-)
-_IN_TOKEN = re.compile(r"[/.\-+*!=;,&]")
-# Keywords that chain graph patterns as operators chain expressions: counted as operators.
-_CHAIN_WORDS = {"UNION", "OPTIONAL", "MINUS", "FILTER", "BIND"}
 # Offers in the server's order of preference: the first is the default.
 RESULT_OFFERS = list(RESULT_TYPES)
 GRAPH_OFFERS = list(RDF_TYPES)
@@ -103,7 +83,7 @@ def sparql() -> Response:
     if operation.query is None:
         return _service_description()
     _check_nesting(operation.query)
-    _check_operators(operation.query)
+    check_operators(operation.query)
     served = get_served()
     # Not a security decision (the child vets the parse): the form picks the media
     # types and the cache key; a wrong guess only chooses the other family's default.
@@ -202,64 +182,6 @@ def _check_nesting(text: str) -> None:
     if deepest > MAX_NESTING:
         raise BadRequest(
             f"the query nests brackets {deepest} deep; this endpoint accepts up to {MAX_NESTING}"
-        )
-
-
-def _check_operators(text: str) -> None:
-    """Refuse a query with more than MAX_OPERATORS operators, before a parser sees it.
-
-    Oxigraph's parser recurses once per term of an operator chain and its process
-    dies of a stack overflow (exit -11, a 500) near 6,800 terms of ``+``, 8,200 of
-    ``/`` or ``;``, 9,300 of ``||``, and near 7,000 groups joined by UNION,
-    OPTIONAL, MINUS or BIND (measured, pyoxigraph 0.5.13); the Oxigraph server
-    behind a remote store, whose threads have smaller stacks, failed on 2,000
-    terms of ``+`` (1,500 passed). Long before, the query must get a 400 that
-    names the limit. Every operator counts
-    (``|| && = != < > <= >= + - * / | ^ ! ; , .``), and so do ``{`` and those
-    keywords, in strings and comments too:
-    skipping them would need to know, as only the parser does, whether a ``<``
-    opens an IRI or compares, and a wrong guess would hide the rest of a line. An
-    IRI (``<...>``) or a prefixed name (``id:kassym-jomart-tokayev``) hides up to
-    TOKEN_ALLOWANCE of its own slashes, dots and hyphens, so that real IRIs cost
-    nothing and a chain disguised as one still counts. An overestimate that can
-    only refuse an absurd query.
-
-    :raise 400: too many operators, or too many terms within one pair of brackets.
-    """
-    count = 0
-    # Terms in each open bracket: an RDF collection "( 1 2 3 ... )" has no operators,
-    # and one of 7,000 terms killed Oxigraph's parser too.
-    terms: list[int] = []
-    for token in _OPERATOR_TOKEN.finditer(text):
-        kind, value = token.lastgroup, token.group()
-        if kind == "open":
-            terms.append(0)
-            continue
-        if kind == "close":
-            if terms:
-                terms.pop()
-            continue
-        if terms and kind in ("iri", "name"):
-            terms[-1] += 1
-            if terms[-1] > MAX_OPERATORS:
-                raise BadRequest(
-                    f"the query holds more than {MAX_OPERATORS} terms in one pair of "
-                    "brackets (a collection or a list of arguments); this endpoint accepts "
-                    f"up to {MAX_OPERATORS}: give a long list of values with VALUES"
-                )
-        if kind == "operator" or value.upper() in _CHAIN_WORDS:
-            count += 1
-            continue
-        inside = len(_IN_TOKEN.findall(value))
-        hideable = kind == "iri" or (value[0].isalpha() and ":" in value)
-        count += inside if not hideable or inside > TOKEN_ALLOWANCE else 0
-    if count > MAX_OPERATORS:
-        raise BadRequest(
-            f"the query has {count} operators (|| && + - * / | ; , . = < > and others, "
-            "{ UNION OPTIONAL MINUS FILTER BIND, counted in strings and comments too); "
-            "this endpoint accepts up to "
-            f"{MAX_OPERATORS}: split it into smaller queries, or give a long list of "
-            "values with VALUES, which needs no separators"
         )
 
 

@@ -170,7 +170,7 @@ def test_the_engine_explains_what_neither_parser_reads() -> None:
 @pytest.mark.parametrize(
     "chain",
     [
-        "SELECT * WHERE { FILTER(" + " || ".join(["?x"] * 501) + ") }",
+        "SELECT * WHERE { FILTER(" + " || ".join(["?x"] * 1_001) + ") }",
         "SELECT * WHERE { FILTER(" + " - ".join(["?x"] * 1_001) + ") }",
         "SELECT * WHERE { ?s " + " ; ".join(["<http://x/p> ?o"] * 1_001) + " }",
         "SELECT * WHERE { ?s <http://x/p> " + " , ".join(["<http://x/o>"] * 1_001) + " }",
@@ -182,11 +182,6 @@ def test_long_chains_are_400_with_the_limit(chain: str) -> None:
     """Refused at once, not parsed: rdflib took 33 s to parse 3,000 ';' (past the time limit)."""
     with pytest.raises(QuerySyntaxError, match="up to 1000"):
         vet(chain, GRAPHS)
-
-
-def test_separators_in_strings_and_iris_do_not_count() -> None:
-    iri = "<http://x/" + "-" * 2_000 + ">"
-    assert vet(f'SELECT * WHERE {{ {iri} ?p "{"; " * 2_000}" }}', GRAPHS).form == "SELECT"
 
 
 def test_many_triple_patterns_parse_and_too_many_say_why() -> None:
