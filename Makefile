@@ -88,6 +88,9 @@ bench: build ## load benchmark: kg serve vs Oxigraph server vs rdflib-endpoint (
 	command -v wrk >/dev/null || apt-get install -y wrk
 	$(BIN)/python -m benchmarks.load $(BENCH_ARGS)
 
+screenshots: build ## run the browser tests and copy their screenshots and the diagram into docs/img/
+	CAHR_UPDATE_SCREENSHOTS=1 $(BIN)/python -m pytest tests/ld/test_browser.py $(PYTEST_ARGS)
+
 lock: ## re-resolve every dependency (all extras) in a fresh venv and write constraints.txt
 	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
 	.lock-venv/bin/python -m pip install --quiet --upgrade pip
@@ -102,4 +105,4 @@ clean: ## remove dist/ and caches (not the venv)
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 12
 
-.PHONY: system system-test install assets build run test test-fast lint validate growth bench lock clean help
+.PHONY: system system-test install assets build run test test-fast lint validate growth bench screenshots lock clean help

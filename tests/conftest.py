@@ -49,3 +49,37 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         on_remote = callspec is not None and callspec.params.get("app") == "remote"
         if fixtures & SERVER_FIXTURES or on_remote:
             item.add_marker(pytest.mark.server)
+
+
+# A test run never writes tracked files (screenshots go to tests/artifacts/, which git
+# ignores; `make screenshots` updates docs/img/ on purpose): the suite fails if it did.
+def _tracked_changes() -> str | None:
+    import subprocess
+
+    try:
+        done = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+    except OSError:
+        return None
+    return done.stdout if done.returncode == 0 else None
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    session.config.stash[_BEFORE] = _tracked_changes()
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    before, after = session.config.stash.get(_BEFORE, None), _tracked_changes()
+    if before is not None and after is not None and after != before:
+        session.config.get_terminal_writer().line(
+            f"the tests changed tracked files:\n{after}", red=True
+        )
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+_BEFORE = pytest.StashKey[str | None]()
