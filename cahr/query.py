@@ -323,7 +323,6 @@ def vet(
     if not text.strip():
         raise QuerySyntaxError("the query is empty")
     decoded = canonical(text)
-    check_operators(decoded)
     parsed = _parsed(decoded, base_iri)
     if parsed.too_complex or parsed.invalid:
         # The grammar read it (no second opinion needed), or could not read it at all.
@@ -364,6 +363,8 @@ def _parsed(text: str, base_iri: str | None) -> _Parsed:
         if found is not None:
             _verdicts.move_to_end(key)
             return found
+    # Only a text within the limit is ever kept: a kept verdict has passed the count.
+    check_operators(text)
     found = _parse(text, base_iri)
     if len(text) <= CACHED_CHARS:
         with _verdicts_lock:

@@ -30,14 +30,29 @@ import socket
 import threading
 from collections.abc import Callable
 
-from cahr.errors import CahrError, QuerySyntaxError
+from cahr.errors import InputError, QuerySyntaxError
 
 _installed = False
 _lock = threading.Lock()
 
 
-class SandboxUnavailable(CahrError):
+class SandboxUnavailable(InputError):
     """The network filter cannot be installed here (no libseccomp, or not Linux)."""
+
+
+def check_available() -> None:
+    """Raise now, in the process that starts the server, if :func:`deny_network` could not
+    work in its query processes: better than a failure at the first query.
+
+    :raises SandboxUnavailable: libseccomp or its binding cannot be loaded.
+    """
+    try:
+        import pyseccomp  # noqa: F401 (loads libseccomp through ctypes)
+    except (ImportError, OSError, TypeError) as exc:
+        raise SandboxUnavailable(
+            "cannot keep the query processes off the network: libseccomp cannot be loaded "
+            f"({type(exc).__name__}: {exc}); install the Debian package libseccomp2"
+        ) from exc
 
 
 def deny_network() -> None:

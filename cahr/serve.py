@@ -88,6 +88,10 @@ def settings_from(args: argparse.Namespace) -> dict[str, Any]:
         from cahr.store.remote import RemoteStore
 
         RemoteStore(settings["store"], Path(settings["dist"]), timeout=10).check()
+    else:
+        from cahr.sandbox import check_available
+
+        check_available()  # the embedded engine's query processes need the network filter
     chosen: dict[str, Any] = settings
     return chosen
 

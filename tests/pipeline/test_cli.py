@@ -232,3 +232,14 @@ def test_docs_list_the_accepted_values_of_each_limited_setting() -> None:
     assert len(limited) >= 8
     for setting in limited:
         assert f"- `{setting.name}`: {setting.accepted}\n" in text, setting.name
+
+
+def test_serve_without_libseccomp_stops_at_start_naming_the_package(
+    dist: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The query processes could not keep off the network: kg serve refuses to start
+    (exit 2) rather than failing at the first query."""
+    monkeypatch.setitem(sys.modules, "pyseccomp", None)  # importing it raises ImportError
+    assert cli.main(["serve", "--dist", str(dist), "--port", "0"]) == 2
+    err = capsys.readouterr().err
+    assert "libseccomp2" in err and "off the network" in err
