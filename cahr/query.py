@@ -9,7 +9,7 @@ protocol dataset parameters naming a graph the dataset does not hold. The
 engine then evaluates the decoded text that was vetted, so that no second
 reading of the raw text can differ from the one that was judged.
 
-:func:`analyse` only reads tokens: a cheap guess of a query's form for content
+:func:`guess_form` only reads tokens: a cheap guess of a query's form for content
 negotiation and cache keys, never a security decision (issue #11).
 """
 
@@ -63,7 +63,6 @@ class QueryInfo:
     form: str
     from_graphs: list[str] = field(default_factory=list)
     from_named: list[str] = field(default_factory=list)
-    uses_service: bool = False
     text: str = ""
 
 
@@ -74,49 +73,22 @@ def _tokens(text: str) -> Iterable[tuple[str, str]]:
             yield kind, match.group()
 
 
-def analyse(text: str) -> QueryInfo:
-    """Guess the form of a query (or update) and the graphs it names, from its raw tokens.
+def guess_form(text: str) -> str:
+    r"""The form of a query (SELECT, ...) or update (INSERT, ...) as its raw tokens suggest;
+    "" if none shows.
 
     Not a security decision: escapes, comments and prefixed names can make the
     tokens say one thing and the grammar another. The worker uses the form only to
     negotiate the media type and key its cache; :func:`vet` decides what may run.
 
-    >>> analyse("PREFIX g: <https://w3id.org/cahr/graph/> SELECT * FROM g:x { ?s ?p ?o }").from_graphs
-    ['https://w3id.org/cahr/graph/x']
-    >>> analyse("INSERT DATA { <a> <b> <c> }").form
+    >>> guess_form("PREFIX g: <https://w3id.org/cahr/graph/> SELECT * FROM g:x { ?s ?p ?o }")
+    'SELECT'
+    >>> guess_form("# SELECT\nINSERT DATA { <a> <b> <c> }")
     'INSERT'
     """
-    tokens = list(_tokens(text))
-    prefixes: dict[str, str] = {}
-    base = ""
-    form = ""
-    info = QueryInfo(form="")
-    i = 0
-    while i < len(tokens):
-        kind, value = tokens[i]
-        upper = value.upper() if kind == "word" else ""
-        if upper == "PREFIX" and i + 2 < len(tokens) and tokens[i + 1][0] == "pname":
-            if tokens[i + 2][0] == "iri":
-                prefixes[tokens[i + 1][1][:-1]] = tokens[i + 2][1][1:-1]
-            i += 3
-            continue
-        if upper == "BASE" and i + 1 < len(tokens) and tokens[i + 1][0] == "iri":
-            base = tokens[i + 1][1][1:-1]
-            i += 2
-            continue
-        if not form and (upper in QUERY_FORMS or upper in UPDATE_FORMS):
-            form = upper
-        if upper == "SERVICE":
-            info.uses_service = True
-        if upper == "FROM" and i + 1 < len(tokens):
-            named = tokens[i + 1][0] == "word" and tokens[i + 1][1].upper() == "NAMED"
-            target = tokens[i + 2] if named and i + 2 < len(tokens) else tokens[i + 1]
-            iri = _resolve(target, prefixes, base)
-            if iri is not None:
-                (info.from_named if named else info.from_graphs).append(iri)
-        i += 1
-    info.form = form
-    return info
+    forms = QUERY_FORMS | UPDATE_FORMS
+    words = (value.upper() for kind, value in _tokens(text) if kind == "word")
+    return next((word for word in words if word in forms), "")
 
 
 def has_relative_iri(text: str) -> bool:
@@ -126,17 +98,6 @@ def has_relative_iri(text: str) -> bool:
     (True, False)
     """
     return any(kind == "iri" and not _ABSOLUTE.match(value[1:-1]) for kind, value in _tokens(text))
-
-
-def _resolve(token: tuple[str, str], prefixes: dict[str, str], base: str) -> str | None:
-    kind, value = token
-    if kind == "iri":
-        iri = value[1:-1]
-        return iri if _ABSOLUTE.match(iri) else base + iri
-    if kind == "pname":
-        prefix, _, local = value.partition(":")
-        return prefixes.get(prefix, prefix + ":") + local
-    return None
 
 
 def syntax_error(message: str) -> QuerySyntaxError:

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from cahr.query import analyse
+from cahr.query import guess_form
 from cahr.store import Boolean, Solutions, Store, open_store
 
 COMPETENCY_DIR = Path(__file__).resolve().parent.parent / "ontology" / "competency"
@@ -874,7 +874,7 @@ def test_there_are_enough_questions_each_with_a_question_header() -> None:
         assert body and body[0].startswith("PREFIX "), (
             f"{path.name}: PREFIX lines follow the header"
         )
-        form = analyse("\n".join(lines)).form
+        form = guess_form("\n".join(lines))
         assert form in ("SELECT", "ASK"), f"{path.name}: {form}"
         if form == "SELECT":
             assert "ORDER BY" in "\n".join(body), f"{path.name}: a SELECT needs ORDER BY"

@@ -24,14 +24,15 @@ from cahr.rdf import canonical_quads, write_rdf
 def write_dist(
     out: Path,
     dataset: Dataset,
-    union: Graph,
-    ontology: Graph,
     report_graph: Graph,
     report_text: str,
     manifest: dict,  # type: ignore[type-arg]
     finish: Callable[[Path, dict], dict] | None = None,  # type: ignore[type-arg]
 ) -> dict:  # type: ignore[type-arg]
     """Serialise everything into ``out``, replacing it atomically; return the manifest.
+
+    The union and the ontology dumps are made from ``dataset``'s statements (its named
+    graphs merged; its ontology graph), so that a blank node has one label in every dump.
 
     :param finish: called with the staging folder and the manifest before the
         swap, to add files (VoID, docs) that must appear together with the data;
@@ -41,8 +42,6 @@ def write_dist(
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}-new-", dir=out.parent))
     try:
-        # The union and the ontology are taken from the labelled dataset, so that a blank
-        # node has one label in every dump.
         quads = canonical_quads(dataset)
         union_triples = _default_graph(quads)
         ontology_iri = str(ONTOLOGY_GRAPH)
@@ -51,7 +50,6 @@ def write_dist(
             for q in quads
             if isinstance(q.graph_name, ox.NamedNode) and q.graph_name.value == ontology_iri
         )
-        assert len(union_triples) == len(union) and len(ontology_triples) == len(ontology)
         statements: dict[str, list[ox.Quad]] = {
             "dataset.trig": quads,
             "dataset.nq": quads,

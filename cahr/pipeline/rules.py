@@ -128,8 +128,7 @@ def reason(asserted: Iterable[Triple]) -> tuple[set[Triple], list[Inconsistency]
     """
     reasoner = _Reasoner(asserted)
     added = reasoner.run()
-    found = reasoner.inconsistencies() + reasoner.functional_value_clashes()
-    return added, found + ill_typed_beyond_owlrl(reasoner.asserted)
+    return added, _every_inconsistency(reasoner)
 
 
 def ill_typed_beyond_owlrl(asserted: Iterable[Triple]) -> list[Inconsistency]:
@@ -158,8 +157,16 @@ def inconsistencies(asserted: Iterable[Triple], added: Iterable[Triple]) -> list
     reasoner = _Reasoner(asserted, check_only=True)
     reasoner._merge(reasoner.coded, set())
     reasoner._merge((reasoner.code(s), reasoner.code(p), reasoner.code(o)) for s, p, o in added)
-    found = reasoner.inconsistencies() + reasoner.functional_value_clashes()
-    return found + ill_typed_beyond_owlrl(reasoner.asserted)
+    return _every_inconsistency(reasoner)
+
+
+def _every_inconsistency(reasoner: _Reasoner) -> list[Inconsistency]:
+    """owlrl's consistency rules on the reasoner's fixpoint, then the checks beyond owlrl."""
+    return (
+        reasoner.inconsistencies()
+        + reasoner.functional_value_clashes()
+        + ill_typed_beyond_owlrl(reasoner.asserted)
+    )
 
 
 def _differ(a: Node, b: Node) -> bool:

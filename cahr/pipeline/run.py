@@ -113,8 +113,6 @@ def _build(layout: Layout, out: Path) -> Built:
         manifest = write_dist(
             out,
             dataset,
-            union,
-            loaded.ontology,
             checked.report.graph,
             checked.report.text(),
             manifest,

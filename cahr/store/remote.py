@@ -41,7 +41,7 @@ from rdflib.term import Node
 
 from cahr.dist import MANIFEST, read_build
 from cahr.errors import InputError, QueryRefused, QuerySyntaxError, QueryTimeout, StoreUnavailable
-from cahr.query import UPDATE_FORMS, analyse, has_relative_iri, syntax_error
+from cahr.query import UPDATE_FORMS, guess_form, has_relative_iri, syntax_error
 from cahr.rdf import to_oxigraph
 from cahr.store.base import Boolean, QueryResult, Solutions, Triples
 from cahr.store.oxigraph import rows_of, triples_of
@@ -162,7 +162,7 @@ class RemoteStore:
     ) -> QueryResult:
         # A cheap belt only: the query processes vet every user's query on its parse
         # (cahr.query.vet) before it comes here; the store's own queries are ours.
-        if analyse(text).form in UPDATE_FORMS:
+        if guess_form(text) in UPDATE_FORMS:
             raise QueryRefused("the remote store answers queries only, never updates")
         if base_iri is not None and has_relative_iri(text):
             # The endpoint would resolve against its own URL; a later BASE in the query

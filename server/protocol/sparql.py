@@ -30,7 +30,7 @@ from werkzeug.exceptions import BadRequest, NotAcceptable
 
 from cahr.errors import QueryRefused
 from cahr.formats import RDF_TYPES, RESULT_TYPES, media_type_for
-from cahr.query import analyse, check_operators
+from cahr.query import check_operators, guess_form
 from cahr.results import Written
 from cahr.server.protocol.negotiation import negotiate
 from cahr.server.protocol.runner import Job
@@ -87,7 +87,7 @@ def sparql() -> Response:
     served = get_served()
     # Not a security decision (the child vets the parse): the form picks the media
     # types and the cache key; a wrong guess only chooses the other family's default.
-    guessed = analyse(operation.query).form
+    guessed = guess_form(operation.query)
     result_type, graph_type = _choose(RESULT_OFFERS), _choose(GRAPH_OFFERS)
     graph_form = guessed in GRAPH_FORMS
     chosen = graph_type if graph_form else result_type
