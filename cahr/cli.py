@@ -20,6 +20,7 @@ from pathlib import Path
 
 from cahr.errors import BuildFailed, CahrError, InputError
 from cahr.layout import Layout
+from cahr.store import ENGINES
 
 EPILOG = """exit codes:
   0  built (or answered) and the graph conforms
@@ -155,8 +156,9 @@ def _parser() -> argparse.ArgumentParser:
     query.add_argument(
         "--engine",
         default="oxigraph",
-        choices=["oxigraph", "rdflib"],
-        help="the query engine (default: oxigraph)",
+        choices=ENGINES,
+        help="the query engine (default: oxigraph, in memory; oxigraph-disk: the build's "
+        "on-disk store)",
     )
     query.set_defaults(run=_query)
 

@@ -51,6 +51,14 @@ EXTRAS: dict[str, tuple[str, str]] = {
         "application/json",
     ),
 }
+# The on-disk store (issue #15): an Oxigraph (RocksDB) store of the dataset, for
+# ``--engine oxigraph-disk``. A serving index, not a download: RocksDB's files are not
+# byte-reproducible (they carry ids and timestamps), so they stay out of the manifest's
+# files and its checksums; ``STORE_INDEX`` inside the folder lists them with theirs and
+# names the dataset.nq they were loaded from.
+STORE_DIR = "store"
+STORE_INDEX = "INDEX.json"
+
 # The dumps that hold RDF (VoID lists them as data dumps).
 RDF_DUMPS = ("dataset.trig", "dataset.nq", "union.ttl", "union.nt", "union.jsonld", "ontology.ttl")
 
@@ -81,3 +89,21 @@ def read_manifest(dist: Path) -> dict[str, Any]:
     """The manifest of ``dist``, as the build wrote it."""
     manifest: dict[str, Any] = json.loads((Path(dist) / MANIFEST).read_text(encoding="utf-8"))
     return manifest
+
+
+def read_store_index(dist: Path) -> dict[str, Any]:
+    """The index of the on-disk store in ``dist``, checked against this build's dataset.
+
+    :raises InputError: no on-disk store, or one loaded from another build's dataset.
+    """
+    dist = Path(dist)
+    index_path = dist / STORE_DIR / STORE_INDEX
+    if not index_path.is_file():
+        raise InputError(f"{dist} holds no on-disk store ({STORE_DIR}/): run `kg build` again")
+    index: dict[str, Any] = json.loads(index_path.read_text(encoding="utf-8"))
+    dataset = read_build(dist)["files"]["dataset.nq"]["sha256"]
+    if index.get("dataset_sha256") != dataset:
+        raise InputError(
+            f"{dist / STORE_DIR} was loaded from another build's dataset.nq: run `kg build` again"
+        )
+    return index

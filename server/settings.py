@@ -107,7 +107,9 @@ SETTINGS: list[Setting] = [
     Setting(
         "engine",
         "oxigraph",
-        "the query engine behind the store interface: oxigraph or rdflib",
+        "the query engine behind the store interface: oxigraph (in memory, a copy per query "
+        "process), oxigraph-disk (the build's on-disk store, opened read-only and shared by "
+        "all processes through the page cache) or rdflib (the reference engine)",
         choices=ENGINES,
     ),
     Setting("host", "127.0.0.1", "the address to listen on"),

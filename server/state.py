@@ -24,8 +24,10 @@ workers on the new one.
 from __future__ import annotations
 
 import atexit
+import errno
 import hashlib
 import json
+import os
 import shutil
 import tempfile
 from dataclasses import dataclass, field
@@ -35,7 +37,7 @@ from typing import Any
 
 from flask import Flask, current_app
 
-from cahr.dist import MANIFEST, read_manifest
+from cahr.dist import MANIFEST, STORE_DIR, STORE_INDEX, read_manifest
 from cahr.errors import InputError
 from cahr.server.protocol.runner import QueryRunner
 from cahr.server.web.cache import ResponseCache
@@ -180,5 +182,35 @@ def _copy_verified(dist: Path, target: Path, manifest: dict[str, Any]) -> bool:
         if hashlib.sha256(data).hexdigest() != meta["sha256"]:
             return False
         (target / name).write_bytes(data)
+    if (dist / STORE_DIR).is_dir() and not _link_store(dist / STORE_DIR, target / STORE_DIR):
+        return False
     (target / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    return True
+
+
+def _link_store(store: Path, target: Path) -> bool:
+    """Hard-link the on-disk store's files into ``target``, checked against its index.
+
+    Links, not copies: every worker's snapshot then holds the same inodes, so the
+    query processes of all workers share one copy of the store in the page cache.
+    The build never writes into a published dist/ (it swaps a new folder in), so a
+    linked file cannot change under a reader. A snapshot on another file system
+    than dist/ gets copies, shared only within a worker.
+    """
+    target.mkdir()
+    try:
+        index = json.loads((store / STORE_INDEX).read_text(encoding="utf-8"))
+        for name, sha256 in index["files"].items():
+            try:
+                os.link(store / name, target / name)
+            except OSError as exc:
+                if exc.errno != errno.EXDEV:
+                    raise
+                shutil.copyfile(store / name, target / name)
+            with open(target / name, "rb") as linked:
+                if hashlib.file_digest(linked, "sha256").hexdigest() != sha256:
+                    return False
+        shutil.copyfile(store / STORE_INDEX, target / STORE_INDEX)
+    except (FileNotFoundError, KeyError, ValueError):
+        return False
     return True

@@ -13,7 +13,10 @@ from pathlib import Path
 from cahr.errors import InputError
 from cahr.store.base import Boolean, QueryResult, Solutions, Store, Triples
 
-ENGINES = ("oxigraph", "rdflib")
+# oxigraph: in memory, one copy per query process; oxigraph-disk: the build's on-disk
+# store (dist/store/), opened read-only and shared through the page cache; rdflib: the
+# reference engine.
+ENGINES = ("oxigraph", "oxigraph-disk", "rdflib")
 
 __all__ = ["ENGINES", "Boolean", "QueryResult", "Solutions", "Store", "Triples", "open_store"]
 
@@ -32,10 +35,10 @@ def open_store(
         from cahr.store.remote import RemoteStore
 
         return RemoteStore(remote, dist, timeout=timeout)
-    if engine == "oxigraph":
+    if engine in ("oxigraph", "oxigraph-disk"):
         from cahr.store.oxigraph import OxigraphStore
 
-        return OxigraphStore(dist)
+        return OxigraphStore(dist, on_disk=engine == "oxigraph-disk")
     if engine == "rdflib":
         from cahr.store.reference import ReferenceStore
 

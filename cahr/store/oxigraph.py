@@ -1,4 +1,5 @@
-"""The embedded default store: pyoxigraph's in-memory store, loaded from dist/.
+"""The embedded default store: pyoxigraph's in-memory store, loaded from dist/
+(or, as ``oxigraph-disk``, the build's on-disk store opened read-only).
 
 The named graphs come from ``dataset.nq``; the store's default graph is
 loaded with ``union.nt``, the deduplicated union, because pyoxigraph 0.5.13's
@@ -13,7 +14,7 @@ from pathlib import Path
 import pyoxigraph as ox
 from rdflib.term import Node
 
-from cahr.dist import read_build
+from cahr.dist import STORE_DIR, read_build, read_store_index
 from cahr.query import syntax_error
 from cahr.rdf import to_oxigraph, to_rdflib
 from cahr.sandbox import is_denied
@@ -21,16 +22,28 @@ from cahr.store.base import Boolean, QueryResult, Row, Solutions, Triple, Triple
 
 
 class OxigraphStore:
-    """pyoxigraph in memory, read from a built dist/ folder."""
+    """pyoxigraph over a built dist/ folder: loaded into memory, or its on-disk store.
 
-    def __init__(self, dist: Path) -> None:
+    :param on_disk: open ``dist/store/`` (RocksDB, written by the build) read-only
+        instead of loading the dumps into memory: every process that opens it shares
+        its pages through the operating system's cache.
+    :raises InputError: no build in ``dist``, or (``on_disk``) no store of this build.
+    """
+
+    def __init__(self, dist: Path, *, on_disk: bool = False) -> None:
         dist = Path(dist)
         self.build_id: str = read_build(dist)["build_id"]
-        self._store = ox.Store()
-        self._store.bulk_load(path=str(dist / "dataset.nq"), format=ox.RdfFormat.N_QUADS)
-        self._store.bulk_load(
-            path=str(dist / "union.nt"), format=ox.RdfFormat.N_TRIPLES, to_graph=ox.DefaultGraph()
-        )
+        if on_disk:
+            read_store_index(dist)
+            self._store = ox.Store.read_only(str(dist / STORE_DIR))
+        else:
+            self._store = ox.Store()
+            self._store.bulk_load(path=str(dist / "dataset.nq"), format=ox.RdfFormat.N_QUADS)
+            self._store.bulk_load(
+                path=str(dist / "union.nt"),
+                format=ox.RdfFormat.N_TRIPLES,
+                to_graph=ox.DefaultGraph(),
+            )
         self._graphs = sorted(g.value for g in self._store.named_graphs())
 
     def graphs(self) -> list[str]:

@@ -180,7 +180,7 @@ def test_a_folder_is_not_a_query_file(tmp_path: Path) -> None:
         ("CAHR_PORT", "70000", "an integer from 0 to 65535"),
         ("CAHR_QUERY_TIMEOUT", "-1", "a number greater than 0"),
         ("CAHR_QUERY_TIMEOUT", "nan", "a number greater than 0"),
-        ("CAHR_ENGINE", "foo", "one of oxigraph, rdflib"),
+        ("CAHR_ENGINE", "foo", "one of oxigraph, oxigraph-disk, rdflib"),
         ("CAHR_WORKERS", "0", "an integer of at least 1"),
         ("CAHR_MAX_ROWS", "1.5", "an integer of at least 1"),
         ("CAHR_CACHE_MB", "-3", "a number of at least 0"),
@@ -200,7 +200,7 @@ def test_a_bad_setting_names_the_variable_and_the_accepted_values(
     [
         ("--port", "abc", "an integer from 0 to 65535"),
         ("--query-timeout", "0", "a number greater than 0"),
-        ("--engine", "foo", "one of oxigraph, rdflib"),
+        ("--engine", "foo", "one of oxigraph, oxigraph-disk, rdflib"),
         ("--query-processes", "-2", "an integer of at least 1"),
     ],
 )

@@ -10,8 +10,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pyoxigraph as ox
 import pytest
 
+from cahr.dist import STORE_DIR
 from cahr.layout import Layout
 from cahr.pipeline import identity
 
@@ -30,7 +32,16 @@ def build_into(root: Path, out: Path, **env: str) -> None:
 
 
 def digests(folder: Path) -> dict[str, str]:
-    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir())}
+    """The SHA-256 of every file of a dist/; the on-disk store by its content (its
+    RocksDB files carry ids and timestamps, so it is no download to cite)."""
+    found = {
+        p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in folder.iterdir() if p.is_file()
+    }
+    store = ox.Store.read_only(str(folder / STORE_DIR))
+    content = "".join(sorted(f"{quad}\n" for quad in store.quads_for_pattern(None, None, None)))
+    found[STORE_DIR] = hashlib.sha256(content.encode()).hexdigest()
+    assert {p.name for p in folder.iterdir() if p.is_dir()} == {STORE_DIR}
+    return dict(sorted(found.items()))
 
 
 def test_two_builds_are_byte_identical(project_copy: Layout, tmp_path: Path) -> None:
