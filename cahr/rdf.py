@@ -88,9 +88,12 @@ def canonical_quads(graph: Graph | Dataset) -> list[ox.Quad]:
     blank nodes labelled canonically (RDFC-1.0), sorted: the same statements give the same
     list, whatever labels rdflib gave their blank nodes when it parsed them (random ones)."""
     if isinstance(graph, Dataset):
-        statements = [as_quad(quad) for quad in graph.quads((None, None, None, None))]
-    else:
-        statements = [as_quad(triple) for triple in graph]
+        return canonical([as_quad(quad) for quad in graph.quads((None, None, None, None))])
+    return canonical([as_quad(triple) for triple in graph])
+
+
+def canonical(statements: list[ox.Quad]) -> list[ox.Quad]:
+    """``statements`` with their blank nodes labelled canonically (RDFC-1.0), sorted."""
     if any(isinstance(t, ox.BlankNode) for q in statements for t in (q.subject, q.object)):
         labelled = ox.Dataset(statements)
         labelled.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)

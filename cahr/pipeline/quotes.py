@@ -12,7 +12,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDFS
 
 from cahr.errors import Problem
-from cahr.iris import CAHR, graph_iri, source_iri
+from cahr.iris import CAHR, source_iri
 from cahr.layout import Layout
 from cahr.pipeline.load import Loaded
 from cahr.pipeline.locate import line_of_text
@@ -86,7 +86,7 @@ def check_quotes(loaded: Loaded, layout: Layout) -> tuple[list[Problem], int]:
             )
             continue
         article = normalise(text_path.read_text(encoding="utf-8"))
-        graph = loaded.dataset.graph(graph_iri(slug))
+        graph = loaded.article_graph(slug)
         for prop in properties:
             for subject, value in graph.subject_objects(prop):
                 if not isinstance(value, Literal):

@@ -16,7 +16,7 @@ from cahr.iris import INFERRED_GRAPH, ONTOLOGY_GRAPH, graph_iri
 from cahr.layout import Layout
 from cahr.pipeline import consistency, summary
 from cahr.pipeline.disk_store import write_store
-from cahr.pipeline.export import dataset_with, write_dist
+from cahr.pipeline.export import dataset_quads, union_of, write_dist
 from cahr.pipeline.identity import build_id, built_at
 from cahr.pipeline.load import Loaded, load
 from cahr.pipeline.memory import cyclic_gc_paused
@@ -92,13 +92,13 @@ def _build(layout: Layout, out: Path) -> Built:
         graphs[str(graph_iri(slug))] = loaded.article_graph(slug)
     graphs[str(INFERRED_GRAPH)] = checked.inferred
     with _timed(checked.timings, "export"):
-        dataset, union = dataset_with(graphs)
+        quads = dataset_quads(graphs)
         manifest = {
             "build_id": build_id(layout),
             "built_at": built_at(layout),
             "version": cahr.__version__,
             "graphs": {name: len(graph) for name, graph in graphs.items()},
-            "union_triples": len(union),
+            "union_triples": len(union_of(quads)),
             "inferred_triples": len(checked.inferred),
             "quotes_checked": checked.report.quotes_checked,
             "warnings": len(checked.report.warnings),
@@ -115,7 +115,7 @@ def _build(layout: Layout, out: Path) -> Built:
 
         manifest = write_dist(
             out,
-            dataset,
+            quads,
             checked.report.graph,
             checked.report.text(),
             manifest,

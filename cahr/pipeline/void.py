@@ -13,10 +13,12 @@ the endpoint and this document all dereference on any deployment.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from rdflib import BNode, Dataset, Graph, Literal, Namespace, URIRef
+import pyoxigraph as ox
+from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, OWL, RDF, VOID, XSD
 
 from cahr.dist import RDF_DUMPS
@@ -53,10 +55,10 @@ def describe(dist: Path, manifest: dict[str, Any]) -> Graph:
     :param dist: a dist/ folder with ``union.nt`` and ``dataset.nq`` written.
     :param manifest: its manifest (build id, version, files with checksums).
     """
-    union = Graph()
-    union.parse(dist / "union.nt", format="nt")
-    dataset = Dataset()
-    dataset.parse(dist / "dataset.nq", format="nquads")
+    # Counted on pyoxigraph's streaming parser: rdflib took most of a 100x build's
+    # publish stage to parse the dumps again (issue #15).
+    union = ox.parse(path=str(dist / "union.nt"), format=ox.RdfFormat.N_TRIPLES)
+    dataset = ox.parse(path=str(dist / "dataset.nq"), format=ox.RdfFormat.N_QUADS)
 
     g = Graph()
     bind_prefixes(g)
@@ -101,38 +103,42 @@ def describe(dist: Path, manifest: dict[str, Any]) -> Graph:
     return g
 
 
-def _add_statistics(g: Graph, d: URIRef, union: Graph) -> None:
+def _add_statistics(g: Graph, d: URIRef, union: Iterable[ox.Quad]) -> None:
     """Triple, entity, class and property counts of the union (VoID section 4)."""
-    by_property: Counter[URIRef] = Counter()
-    instances: dict[URIRef, set[object]] = {}
+    by_property: Counter[str] = Counter()
+    instances: dict[str, set[object]] = {}
     subjects: set[object] = set()
     objects: set[object] = set()
-    for s, p, o in union:
-        by_property[p] += 1  # type: ignore[index]
+    triples = 0
+    rdf_type = str(RDF.type)
+    for quad in union:
+        s, p, o = quad.subject, quad.predicate, quad.object
+        triples += 1
+        by_property[p.value] += 1
         subjects.add(s)
         objects.add(o)
-        if p == RDF.type and isinstance(o, URIRef):
-            instances.setdefault(o, set()).add(s)
-    entities = {s for s in subjects if isinstance(s, URIRef) and str(s).startswith(BASE)}
-    g.add((d, VOID.triples, Literal(len(union))))
+        if p.value == rdf_type and isinstance(o, ox.NamedNode):
+            instances.setdefault(o.value, set()).add(s)
+    entities = {s for s in subjects if isinstance(s, ox.NamedNode) and s.value.startswith(BASE)}
+    g.add((d, VOID.triples, Literal(triples)))
     g.add((d, VOID.entities, Literal(len(entities))))
     g.add((d, VOID.distinctSubjects, Literal(len(subjects))))
     g.add((d, VOID.distinctObjects, Literal(len(objects))))
     g.add((d, VOID.properties, Literal(len(by_property))))
     g.add((d, VOID.classes, Literal(len(instances))))
     vocabularies = set()
-    for p, count in sorted(by_property.items()):
+    for name, count in sorted(by_property.items()):
         part = BNode()
         g.add((d, VOID.propertyPartition, part))
-        g.add((part, VOID.property, p))
+        g.add((part, VOID.property, URIRef(name)))
         g.add((part, VOID.triples, Literal(count)))
-        vocabularies.add(_namespace(p))
+        vocabularies.add(_namespace(URIRef(name)))
     for cls, members in sorted(instances.items()):
         part = BNode()
         g.add((d, VOID.classPartition, part))
-        g.add((part, VOID["class"], cls))
+        g.add((part, VOID["class"], URIRef(cls)))
         g.add((part, VOID.entities, Literal(len(members))))
-        vocabularies.add(_namespace(cls))
+        vocabularies.add(_namespace(URIRef(cls)))
     for ns in sorted(vocabularies):
         g.add((d, VOID.vocabulary, URIRef(ns)))
 
@@ -144,21 +150,27 @@ def _namespace(iri: URIRef) -> str:
     return text[: cut + 1]
 
 
-def _add_named_graphs(g: Graph, d: URIRef, dataset: Dataset) -> None:
+def _add_named_graphs(g: Graph, d: URIRef, dataset: Iterable[ox.Quad]) -> None:
     """Each named graph as a subset with its triple count (VoID section 3.3)."""
-    for context in sorted(dataset.contexts(), key=lambda c: str(c.identifier)):
-        name = context.identifier
-        if not isinstance(name, URIRef) or not len(context):
-            continue
+    sizes: Counter[str] = Counter()
+    subjects: dict[str, set[str]] = {}
+    for quad in dataset:
+        if isinstance(quad.graph_name, ox.NamedNode):
+            name = quad.graph_name.value
+            sizes[name] += 1
+            if isinstance(quad.subject, ox.NamedNode):
+                subjects.setdefault(name, set()).add(quad.subject.value)
+    for name_text in sorted(sizes):
+        name = URIRef(name_text)
         g.add((d, VOID.subset, name))
         g.add((name, RDF.type, VOID.Dataset))
         g.add((name, RDF.type, SD.NamedGraph))
         g.add((name, SD.name, name))
-        g.add((name, VOID.triples, Literal(len(context))))
-        slug = str(name).rsplit("/", 1)[-1]
-        source = URIRef(f"{BASE}source/{slug}")
-        if (source, None, None) in context:
-            g.add((name, DCTERMS.source, source))
+        g.add((name, VOID.triples, Literal(sizes[name_text])))
+        slug = name_text.rsplit("/", 1)[-1]
+        source = f"{BASE}source/{slug}"
+        if source in subjects.get(name_text, ()):
+            g.add((name, DCTERMS.source, URIRef(source)))
 
 
 def _add_distributions(g: Graph, d: URIRef, files: dict[str, dict[str, Any]]) -> None:
