@@ -85,6 +85,9 @@ def _run_shacl(data: Graph, shapes: Graph, loaded: Loaded, layout: Layout, repor
         data,
         shacl_graph=shapes,
         inference="none",
+        # The data graph is made for this call alone: no need for pyshacl's copy of it,
+        # which took a tenth of the validation of a 20x graph (issue #15).
+        inplace=True,
         allow_warnings=True,
         advanced=True,
         abort_on_first=False,
