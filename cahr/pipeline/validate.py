@@ -11,13 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pyshacl import validate as shacl_validate
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDF
 
 from cahr.errors import Problem
 from cahr.iris import GRAPH, SH, bind_prefixes, prefixed
 from cahr.layout import Layout
+from cahr.pipeline import shacl
 from cahr.pipeline.load import Loaded, parse_turtle
 from cahr.pipeline.locate import line_of_subject
 from cahr.pipeline.quotes import check_quotes
@@ -81,17 +81,7 @@ def validate(loaded: Loaded, inferred: Graph, layout: Layout) -> Report:
 
 
 def _run_shacl(data: Graph, shapes: Graph, loaded: Loaded, layout: Layout, report: Report) -> None:
-    _conforms, results, _text = shacl_validate(
-        data,
-        shacl_graph=shapes,
-        inference="none",
-        # The data graph is made for this call alone: no need for pyshacl's copy of it,
-        # which took a tenth of the validation of a 20x graph (issue #15).
-        inplace=True,
-        allow_warnings=True,
-        advanced=True,
-        abort_on_first=False,
-    )
+    results = shacl.validate(data, shapes)
     bind_prefixes(results)
     report.graph = results
     for result in results.subjects(RDF.type, SH.ValidationResult):
