@@ -37,7 +37,7 @@ from typing import Any
 from benchmarks.generate import generate
 
 ROOT = Path(__file__).resolve().parent.parent
-STAGES = ("load", "reason", "validate", "export", "publish")
+STAGES = ("load", "reason", "validate", "export", "publish", "store")
 SUPERLINEAR = 1.1  # a growth exponent above this is reported as faster than linear
 NOTES = "\n## Notes\n"  # GROWTH.md keeps what follows this heading when regenerated
 Figures = dict[str, Any]
@@ -77,7 +77,7 @@ def child_build(root: Path, out: Path) -> Figures:
     """
     from cahr.errors import BuildFailed
     from cahr.layout import Layout
-    from cahr.pipeline import pipeline
+    from cahr.pipeline import run as pipeline
 
     peaks: dict[str, int] = {}
     timed = pipeline._timed

@@ -2,7 +2,8 @@
 
 One module per stage, run in this order by ``run.build``: ``load`` (parse, with
 file and line for every error), ``reason`` (OWL RL, ``rules``), ``validate``
-(SHACL, the SPARQL checks, ``quotes``), ``export`` (the dumps, atomically) and
-``publish`` (VoID, the ontology's documentation, the example queries). What
+(SHACL on two cores, ``shacl``; the SPARQL checks; ``quotes``), ``export`` (the
+dumps, atomically), ``publish`` (VoID, the ontology's documentation, the example
+queries) and ``disk_store`` (the on-disk store for ``--engine oxigraph-disk``). What
 dist/ holds is defined in ``cahr.dist``, which the readers import instead.
 """
