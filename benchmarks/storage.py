@@ -107,13 +107,15 @@ def measure_engine(
     }
 
 
-def measure(name: str, dist: Path, connections: int, seconds: float) -> Figures:
+def measure(
+    name: str, dist: Path, connections: int, seconds: float, engines: tuple[str, ...] = ENGINES
+) -> Figures:
     if not (dist / STORE_DIR).is_dir():
         # A dist/ built before the on-disk store existed: add it, as the build would.
         write_store(dist, read_manifest(dist))
     manifest = read_manifest(dist)
     with tempfile.TemporaryDirectory(prefix="cahr-storage-") as tmp:
-        runs = [measure_engine(Path(tmp), dist, e, connections, seconds) for e in ENGINES]
+        runs = [measure_engine(Path(tmp), dist, e, connections, seconds) for e in engines]
     return {
         "name": name,
         "union_triples": manifest["union_triples"],
@@ -154,12 +156,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--json", type=Path, help="write the raw figures here")
+    parser.add_argument("--engines", nargs="+", default=list(ENGINES), choices=ENGINES)
     args = parser.parse_args(argv)
     results: list[Any] = []
     for spec in args.dists:
         name, _, path = spec.partition("=")
         started = time.monotonic()
-        results.append(measure(name, Path(path).resolve(), args.connections, args.seconds))
+        dist = Path(path).resolve()
+        results.append(measure(name, dist, args.connections, args.seconds, tuple(args.engines)))
         print(f"{name}: measured in {time.monotonic() - started:.0f} s", file=sys.stderr)
     if args.json:
         args.json.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
