@@ -240,8 +240,8 @@ def _disagreements(
     faults: list[Problem] = []
     for node in sorted(union.subjects(RDF.type, CAHR.Disagreement), key=str):
         slug = next(s for s, g in graphs.items() if (node, RDF.type, CAHR.Disagreement) in g)
-        where = _Place(layout.relative(loaded.articles[slug]), None)
-        where = _Place(where.path, line_of_subject(loaded.articles[slug], str(node)))
+        path = loaded.articles[slug]
+        where = _Place(layout.relative(path), line_of_subject(path, str(node)))
 
         def fault(text: str, where: _Place = where, node: Node = node) -> None:
             faults.append(
