@@ -232,10 +232,12 @@ def _disagreements(
     article that gives the resource a value of the property has a claim.
     """
     articles = {source_iri(slug): slug for slug in graphs}
-    union = Graph()
+    union = Graph()  # the disagreements and claims of every graph: a few triples, not all
     for graph in graphs.values():
-        for triple in graph:
-            union.add(triple)
+        for kind in (CAHR.Disagreement, CAHR.Claim):
+            for node in graph.subjects(RDF.type, kind):
+                for triple in graph.triples((node, None, None)):
+                    union.add(triple)
     recorded: set[tuple[Node, Node]] = set()
     faults: list[Problem] = []
     for node in sorted(union.subjects(RDF.type, CAHR.Disagreement), key=str):
