@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import OWL, RDF, RDFS
+from rdflib.namespace import OWL, RDF, RDFS, SKOS
 
 from cahr.dist import DIAGRAM_NAME, HTML_NAME
 from cahr.errors import InputError
@@ -100,7 +100,37 @@ def ontology_html(ontology: Graph) -> str:
     page = page.replace(
         '<div class="section" id="classes">', figure + '<div class="section" id="classes">', 1
     )
-    return page
+    return page.replace(
+        '<div id="namespaces">', _individuals(ontology) + '<div id="namespaces">', 1
+    )
+
+
+def _individuals(ontology: Graph) -> str:
+    """A section for the named individuals of ``cahr:``, which pyLODE 3.3 leaves out."""
+    rows = []
+    for term in sorted(ontology.subjects(RDF.type, OWL.NamedIndividual)):
+        if not (isinstance(term, URIRef) and str(term).startswith(str(CAHR))):
+            continue
+        local = html.escape(str(term)[len(str(CAHR)) :])
+        kinds = ", ".join(
+            f"<code>cahr:{html.escape(str(c)[len(str(CAHR)) :])}</code>"
+            for c in sorted(ontology.objects(term, RDF.type))
+            if str(c).startswith(str(CAHR))
+        )
+        definition = next(iter(ontology.objects(term, SKOS.definition)), "")
+        rows.append(
+            f'<div class="entity" id="{local}"><h3>{html.escape(_label(ontology, term))}</h3>'
+            f"<table><tr><th>IRI</th><td><code>{html.escape(str(term))}</code></td></tr>"
+            f"<tr><th>Type</th><td>{kinds}</td></tr>"
+            f"<tr><th>Definition</th><td>{html.escape(str(definition))}</td></tr></table></div>"
+        )
+    if not rows:
+        return ""
+    return (
+        '<div class="section" id="namedindividuals"><h2>Named Individuals</h2>'
+        + "".join(rows)
+        + "</div>"
+    )
 
 
 def _import_pylode() -> Any:

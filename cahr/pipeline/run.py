@@ -14,7 +14,7 @@ import cahr
 from cahr.errors import BuildFailed
 from cahr.iris import INFERRED_GRAPH, ONTOLOGY_GRAPH, graph_iri
 from cahr.layout import Layout
-from cahr.pipeline import consistency, summary
+from cahr.pipeline import conflicts, consistency, marks, summary
 from cahr.pipeline.disk_store import write_store
 from cahr.pipeline.export import dataset_quads, union_of, write_dist
 from cahr.pipeline.identity import build_id, built_at
@@ -68,6 +68,9 @@ def check(layout: Layout) -> Checked:
             report = validate(loaded, reasoned.inferred, layout)
             # an inconsistent graph fails like a SHACL violation: the report names each
             report.problems.extend(consistency.problems(reasoned.inconsistencies, loaded, layout))
+            report.problems.extend(
+                conflicts.problems(loaded, layout) + marks.problems(loaded, layout)
+            )
     return Checked(loaded, reasoned.inferred, report, timings)
 
 

@@ -67,18 +67,19 @@ def test_get_post_form_and_post_direct_give_the_same_answer(
 
 def test_default_graph_is_the_union_without_repeats(client: FlaskClient, app: Flask) -> None:
     """A triple several graphs hold is one answer, not one per graph (BRIEF, known pitfalls)."""
+    # counted, not listed: the union has grown past the server's row limit (max_rows)
     response = client.get(
         "/sparql",
-        query_string={"query": "SELECT ?s ?p ?o WHERE { ?s ?p ?o }"},
+        query_string={"query": "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"},
         headers={"Accept": "text/csv"},
     )
-    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))[1:]
-    assert len(rows) == len(set(map(tuple, rows))) == served(app).manifest["union_triples"]
+    [[solutions]] = list(csv.reader(io.StringIO(response.get_data(as_text=True))))[1:]
+    assert int(solutions) == served(app).manifest["union_triples"]
     # ...although some triples are in several graphs (the ontology and the inferred graph, ...).
     graphs_of: dict[tuple[object, ...], set[str]] = {}
     for s, p, o, g in served(app).store.quads():
         graphs_of.setdefault((s, p, o), set()).add(g)
-    assert len(graphs_of) == len(rows)
+    assert len(graphs_of) == int(solutions)
     assert any(len(graphs) > 1 for graphs in graphs_of.values())
 
 
