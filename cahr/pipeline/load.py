@@ -1,7 +1,9 @@
 """Stage 1: parse the ontology and the article files into one rdflib Dataset.
 
 Each ``kg/<slug>.ttl`` goes into its own named graph, the ontology files into
-the ontology graph. A syntax error names its file, line and column.
+the ontology graph. A syntax error names its file, line and column. The
+attestations (per-fact evidence), written as blank nodes, get their stable IRIs
+here (:func:`cahr.pipeline.evidence.name_attestations`).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from rdflib.plugins.parsers.notation3 import BadSyntax
 from cahr.errors import InputError, SourceError
 from cahr.iris import ONTOLOGY_GRAPH, SLUG_PATTERN, bind_prefixes, graph_iri
 from cahr.layout import Layout
+from cahr.pipeline.evidence import name_attestations
 
 
 @dataclass
@@ -92,7 +95,8 @@ def load(layout: Layout) -> Loaded:
                 None,
                 "the file name must be a lower-case kebab-case slug",
             )
-        parse_turtle(path, layout, into=dataset.graph(graph_iri(slug)))
+        graph = parse_turtle(path, layout, into=dataset.graph(graph_iri(slug)))
+        name_attestations(graph, slug)
         articles[slug] = path
     if not articles:
         raise InputError(f"{layout.relative(layout.kg_dir)}/ holds no .ttl file")
