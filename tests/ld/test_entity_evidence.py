@@ -251,3 +251,13 @@ def test_json_on_an_entity_is_json_ld(live_server: LiveServer) -> None:
     # a browser still gets the page
     page = httpx.get(live_server.url + f"/id/{DECREE}", headers={"Accept": "text/html"}, timeout=10)
     assert page.headers["content-type"].startswith("text/html")
+
+
+def test_the_docs_give_tokayevs_folded_inferences(ld_client: FlaskClient) -> None:
+    """docs/linked-data.md: "Tokayev's page shows N and folds M"."""
+    html = ld_client.get("/id/kassym-jomart-tokayev").get_data(as_text=True)
+    shown = html.count('<tr class="inferred-fact">')
+    section = html[html.index('class="inferred-trivial"') :]
+    folded = section.count('<tr class="inferred-fact">')
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "linked-data.md").read_text("utf-8")
+    assert f"Tokayev's page shows {shown - folded} and folds {folded}." in " ".join(docs.split())

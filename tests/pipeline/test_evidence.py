@@ -4,6 +4,7 @@ place in the archived text, and the build counts which facts have words of their
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -191,3 +192,26 @@ def test_the_build_counts_the_facts_with_their_own_words(built: Built) -> None:
     decree = counts[DECREE]
     # the worked example: what the curator did not attest rests on context (see the report)
     assert decree[OWN] >= 98 and decree["none"] == 0
+
+
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "linked-data.md"
+
+
+def test_the_docs_give_this_builds_counts(built: Built) -> None:
+    """The table and the sums in docs/linked-data.md are those of the build."""
+    text = DOCS.read_text(encoding="utf-8")
+    counts = built.manifest["evidence"]
+    kinds = ["facts", "own", "verbatim", "implied", "resource", "none"]
+    for slug, row in counts.items():
+        match = re.search(rf"^\| `{slug}` \|(.*)\|$", text, re.MULTILINE)
+        assert match, f"docs/linked-data.md has no row for {slug}"
+        assert [int(c) for c in match.group(1).split("|")] == [row[k] for k in kinds], slug
+    total = {k: sum(row[k] for row in counts.values()) for k in kinds}
+    match = re.search(r"^\| all \|(.*)\|$", text, re.MULTILINE)
+    assert match and [int(c) for c in match.group(1).split("|")] == [total[k] for k in kinds]
+    words = total["own"] + total["verbatim"] + total["implied"]
+    assert f"So {words} of {total['facts']:,} facts" in text
+    decree = counts[DECREE]
+    decree_words = decree["own"] + decree["verbatim"] + decree["implied"]
+    assert f"in the worked example, {decree_words} of {decree['facts']}" in text
+    assert f"Its {decree['resource'] + decree['none']} others" in text
