@@ -210,8 +210,12 @@ def test_the_docs_give_this_builds_counts(built: Built) -> None:
     match = re.search(r"^\| all \|(.*)\|$", text, re.MULTILINE)
     assert match and [int(c) for c in match.group(1).split("|")] == [total[k] for k in kinds]
     words = total["own"] + total["verbatim"] + total["implied"]
-    assert f"So {words} of {total['facts']:,} facts" in text
+    assert f"So {words} of {total['facts']:,} facts" in " ".join(text.split())
     decree = counts[DECREE]
     decree_words = decree["own"] + decree["verbatim"] + decree["implied"]
-    assert f"in the worked example, {decree_words} of {decree['facts']}" in text
-    assert f"Its {decree['resource'] + decree['none']} others" in text
+    assert f"in the worked example, {decree_words} of {decree['facts']}" in " ".join(text.split())
+    assert f"The worked example's {decree['resource'] + decree['none']} others" in text
+    us = counts["us-kazakhstan-dialogue-2024"]
+    us_words = us["own"] + us["verbatim"] + us["implied"]
+    assert f"converted second, {us_words} of {us['facts']}" in " ".join(text.split())
+    assert f"The US article's {us['resource'] + us['none']}:" in " ".join(text.split())
