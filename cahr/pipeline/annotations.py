@@ -38,7 +38,7 @@ def _value(node: Node) -> Any:
     return {"id": str(node)}
 
 
-def annotations(loaded: Loaded, positions: dict[Node, Position]) -> list[dict[str, Any]]:
+def web_annotations(loaded: Loaded, positions: dict[Node, Position]) -> list[dict[str, Any]]:
     """A Web Annotation for each attestation that the build placed in its text."""
     found = []
     for slug in sorted(loaded.articles):
@@ -101,7 +101,7 @@ def write_annotations(
     dist: Path, manifest: dict[str, Any], loaded: Loaded, positions: dict[Node, Position]
 ) -> dict[str, Any]:
     """Write ``annotations.jsonld`` into ``dist``; return the manifest with it recorded."""
-    data = as_json_ld(annotations(loaded, positions))
+    data = as_json_ld(web_annotations(loaded, positions))
     (dist / ANNOTATIONS_NAME).write_bytes(data)
     files = {**manifest.get("files", {}), ANNOTATIONS_NAME: file_entry(ANNOTATIONS_NAME, data)}
     return {**manifest, "files": files}

@@ -645,7 +645,7 @@ def _closure(ontology: Graph, roots: Iterable[URIRef], link: URIRef) -> set[Node
     """``roots`` and everything below them by ``link`` (sub-properties of the verbatim ones)."""
     found: set[Node] = set(roots)
     for root in roots:
-        found.update(ontology.transitive_subjects(link, root))
+        found.update(n for n in ontology.transitive_subjects(link, root) if n is not None)
     return found
 
 

@@ -35,8 +35,8 @@ def sections(page: Any) -> list[str]:
 def test_tokayev_page_leads_with_his_words(page: Any, capped: LiveServer) -> None:
     visit(page, capped.url + TOKAYEV)
     order = sections(page)
-    assert order.index("words") < order.index("facts") < order.index("inferred"), order
-    assert order[0] == "words", "the articles' words come first"
+    assert order.index("evidence") < order.index("facts") < order.index("inferred"), order
+    assert order[0] == "evidence", "the articles' words come first"
     words = page.locator("section.article-words")
     # his own quotes are those of his post holdings: they are on screen, not folded
     quote = words.locator("blockquote.evidence", has_text="President Kassym-Jomart Tokayev of")
@@ -59,7 +59,7 @@ def test_tokayev_page_leads_with_his_words(page: Any, capped: LiveServer) -> Non
 def test_decree_page_gives_each_fact_its_words(page: Any, capped: LiveServer) -> None:
     visit(page, capped.url + DECREE)
     order = sections(page)
-    assert order.index("words") < order.index("facts"), order
+    assert order.index("evidence") < order.index("facts"), order
     row = page.locator("table.stated tr.fact", has=page.locator('a[title="cahr:date"]'))
     words = row.locator(
         'li.fact-source[data-graph$="/tokayev-decree-action-plan-2023-12-08"] blockquote.fact-words'
