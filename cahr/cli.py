@@ -186,6 +186,8 @@ def _build(args: argparse.Namespace) -> int:
         )
         print("\nWhat each article contributes (resources by kind, asserted or inferred):")
         print(table(m["articles"]))
+        print("\nWhich words vouch for each fact (own: an attestation; see kg/README.md):")
+        print(table(m["evidence"]))
         timings = "  ".join(f"{k} {v:.2f}s" for k, v in m["timings"].items())
         print(f"\nTime: {timings}  (total {sum(m['timings'].values()):.2f}s)")
         if m["warnings"]:

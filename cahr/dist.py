@@ -59,6 +59,13 @@ EXTRAS: dict[str, tuple[str, str]] = {
 STORE_DIR = "store"
 STORE_INDEX = "INDEX.json"
 
+# Evidence per fact (#13, point 4): every attestation as a W3C Web Annotation.
+ANNOTATIONS_NAME = "annotations.jsonld"
+EXTRAS[ANNOTATIONS_NAME] = (
+    "the words that vouch for each fact, with their place in the archived text, "
+    "as W3C Web Annotations (JSON-LD)",
+    "application/ld+json",
+)
 # The dumps that hold RDF (VoID lists them as data dumps).
 RDF_DUMPS = ("dataset.trig", "dataset.nq", "union.ttl", "union.nt", "union.jsonld", "ontology.ttl")
 

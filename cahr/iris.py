@@ -16,6 +16,10 @@ CAHR = Namespace(BASE + "ontology#")
 ID = Namespace(BASE + "id/")
 SOURCE = Namespace(BASE + "source/")
 GRAPH = Namespace(BASE + "graph/")
+# The attestations (per-fact evidence quotes): evidence/<article-slug>/<hash>.
+EVIDENCE = Namespace(BASE + "evidence/")
+# W3C Web Annotation: the selectors that place an attestation's words in its text.
+OA = Namespace("http://www.w3.org/ns/oa#")
 SCHEMA = Namespace("https://schema.org/")
 VANN = Namespace("http://purl.org/vocab/vann/")
 SH = Namespace("http://www.w3.org/ns/shacl#")
@@ -48,6 +52,7 @@ PREFIXES: dict[str, str] = {
     "prov": str(PROV),
     "time": str(TIME),
     "schema": str(SCHEMA),
+    "oa": str(OA),
 }
 
 # Namespaces whose own terms the graph never makes statements about.

@@ -1,7 +1,9 @@
 """Stage 1: parse the ontology and the article files into one rdflib Dataset.
 
 Each ``kg/<slug>.ttl`` goes into its own named graph, the ontology files into
-the ontology graph. A syntax error names its file, line and column.
+the ontology graph. A syntax error names its file, line and column. The
+attestations (per-fact evidence), written as blank nodes, get their stable IRIs
+here (:func:`cahr.pipeline.evidence.name_attestations`).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from rdflib.plugins.parsers.notation3 import BadSyntax
 from cahr.errors import InputError, SourceError
 from cahr.iris import ONTOLOGY_GRAPH, SLUG_PATTERN, bind_prefixes, graph_iri
 from cahr.layout import Layout
+from cahr.pipeline.evidence import name_attestations
 
 
 @dataclass
@@ -33,7 +36,9 @@ class Loaded:
         return self._graph(graph_iri(slug))
 
     def _graph(self, name: URIRef) -> Graph:
-        """A named graph as a Graph of its own, made once, to read (not to change).
+        """A named graph as a Graph of its own, made once: from then on the one that
+        counts (the export reads it; what the build adds later, such as the positions of
+        the attestations, goes into it, not into ``dataset``).
 
         Not the Dataset's view of it: rdflib answers a pattern on such a view from the
         index of the whole dataset, filtering by graph, so that asking each article's
@@ -108,7 +113,8 @@ def load(layout: Layout) -> Loaded:
                 None,
                 "the file name must be a lower-case kebab-case slug",
             )
-        parse_turtle(path, layout, into=dataset.graph(graph_iri(slug)))
+        graph = parse_turtle(path, layout, into=dataset.graph(graph_iri(slug)))
+        name_attestations(graph, slug)
         articles[slug] = path
     if not articles:
         raise InputError(f"{layout.relative(layout.kg_dir)}/ holds no .ttl file")

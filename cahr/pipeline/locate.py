@@ -106,3 +106,19 @@ def _names(text: str, form: str) -> bool:
         if (end == len(text) or not _name_char(text[end])) and not _name_char(before):
             return True
     return False
+
+
+def line_of_words(path: Path, subject: str, words: str) -> int | None:
+    """The line where the string ``words`` is written whole in a block of ``subject``.
+
+    For an attestation's words: the same words may start a longer quote elsewhere,
+    and a subject may have several blocks (its facts, then its attestations).
+    """
+    quoted = '"' + words.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    subjects, inside = _spellings(subject), False
+    for number, text in enumerate(_lines(path), 1):
+        if text and not text[0].isspace():
+            inside = any(_starts_with_name(text, form) for form in subjects)
+        if inside and (quoted in text or f'"{words}"' in text):
+            return number
+    return line_of_value(path, subject, words)

@@ -14,7 +14,8 @@ import cahr
 from cahr.errors import BuildFailed
 from cahr.iris import INFERRED_GRAPH, ONTOLOGY_GRAPH, graph_iri
 from cahr.layout import Layout
-from cahr.pipeline import conflicts, consistency, marks, summary
+from cahr.pipeline import conflicts, consistency, evidence, marks, summary
+from cahr.pipeline.annotations import write_annotations
 from cahr.pipeline.disk_store import write_store
 from cahr.pipeline.export import dataset_quads, union_of, write_dist
 from cahr.pipeline.identity import build_id, built_at
@@ -90,6 +91,7 @@ def _build(layout: Layout, out: Path) -> Built:
     if not checked.report.conforms:
         raise BuildFailed(checked.report.violations, checked.report.text())
     loaded = checked.loaded
+    evidence.write_positions(loaded, checked.report.positions)
     graphs = {str(ONTOLOGY_GRAPH): loaded.ontology}
     for slug in loaded.articles:
         graphs[str(graph_iri(slug))] = loaded.article_graph(slug)
@@ -106,12 +108,15 @@ def _build(layout: Layout, out: Path) -> Built:
             "quotes_checked": checked.report.quotes_checked,
             "warnings": len(checked.report.warnings),
             "articles": summary.per_article(loaded, checked.inferred),
+            "evidence": summary.evidence_per_article(loaded),
         }
 
         def finish(staging: Path, manifest: dict) -> dict:  # type: ignore[type-arg]
             # VoID/DCAT, ontology docs and examples are written before the swap,
             # so that dist/ never holds data without its description.
             with _timed(checked.timings, "publish"):
+                # The annotations first, so that VoID lists them among the files.
+                manifest = write_annotations(staging, manifest, loaded, checked.report.positions)
                 manifest = publish(layout, staging, manifest)
             with _timed(checked.timings, "store"):
                 return write_store(staging, manifest)

@@ -6,7 +6,9 @@ from rdflib import Graph, URIRef
 from rdflib.namespace import RDF
 
 from cahr.iris import CAHR
+from cahr.pipeline.evidence import coverage
 from cahr.pipeline.load import Loaded
+from cahr.pipeline.quotes import verbatim_properties
 
 # The columns of the per-article table: heading -> class (asserted or inferred).
 KINDS: dict[str, URIRef] = {
@@ -41,6 +43,18 @@ def per_article(loaded: Loaded, inferred: Graph) -> dict[str, dict[str, int]]:
             )
         counts[slug] = row
     return counts
+
+
+def evidence_per_article(loaded: Loaded) -> dict[str, dict[str, int]]:
+    """For each article slug: its facts, and how many are vouched for in each way.
+
+    ``own``: an attestation's words state the fact; ``verbatim``: the value is the
+    article's words; ``implied``: an implied-value mark gives the words it rests on;
+    ``resource``: only the subject's ``cahr:evidence`` (per resource, old style);
+    ``none``: no words at all. See :mod:`cahr.pipeline.evidence`.
+    """
+    verbatim = verbatim_properties(loaded.ontology)
+    return {slug: coverage(loaded.article_graph(slug), verbatim).row() for slug in loaded.articles}
 
 
 def table(rows: dict[str, dict[str, int]]) -> str:

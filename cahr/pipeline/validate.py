@@ -13,14 +13,16 @@ from pathlib import Path
 
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDF
+from rdflib.term import Node
 
 from cahr.errors import Problem
 from cahr.iris import GRAPH, SH, bind_prefixes, prefixed
 from cahr.layout import Layout
 from cahr.pipeline import shacl
+from cahr.pipeline.evidence import Position
 from cahr.pipeline.load import Loaded, parse_turtle
 from cahr.pipeline.locate import line_of_subject
-from cahr.pipeline.quotes import check_quotes
+from cahr.pipeline.quotes import check_quotes, place_attestations
 
 
 @dataclass
@@ -30,6 +32,8 @@ class Report:
     problems: list[Problem] = field(default_factory=list)
     graph: Graph = field(default_factory=Graph)
     quotes_checked: int = 0
+    # where each attestation's words stand in its article's text (written before export)
+    positions: dict[Node, Position] = field(default_factory=dict)
 
     @property
     def violations(self) -> list[Problem]:
@@ -77,6 +81,8 @@ def validate(loaded: Loaded, inferred: Graph, layout: Layout) -> Report:
     _run_checks(loaded, inferred, layout, report)
     quote_problems, report.quotes_checked = check_quotes(loaded, layout)
     report.problems.extend(quote_problems)
+    place_problems, report.positions = place_attestations(loaded, layout)
+    report.problems.extend(place_problems)
     return report
 
 

@@ -82,7 +82,7 @@ def contributions(store: Store, index: Index, article: Article) -> list[Group]:
     for s, p, o, _ in store.quads(None, None, None, article.graph):
         key = str(s)
         counts[key] = counts.get(key, 0) + 1
-        if p == RDF.type:
+        if p == RDF.type and o != CAHR.Attestation:  # words about facts, not a resource
             described.add(key)
         elif p == CAHR.evidence:
             quotes.setdefault(key, []).append(str(o))

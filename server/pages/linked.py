@@ -9,8 +9,9 @@ representation has a stable URL of its own, by suffix (``/id/kazakhstan.ttl``)
 or parameter (``?format=ttl``), for links and for clients that cannot set headers.
 
 The RDF of a resource is its concise neighbourhood: every triple about it in
-every graph (asserted and inferred), the triples that point at it, and the
-labels of the resources on either side, so a client can show what it got.
+every graph (asserted and inferred), the triples that point at it, its
+attestations (the words that vouch for each fact), and the labels of the
+resources on either side, so a client can show what it got.
 Quad formats (TriG, N-Quads) keep each triple in its article's named graph,
 which is the provenance the HTML page shows.
 """
@@ -25,14 +26,19 @@ from rdflib import URIRef
 from rdflib.namespace import RDFS, SKOS
 from rdflib.term import Node
 
-from cahr.formats import ALIASES, RDF_TYPES, media_type_for
-from cahr.iris import SLUG_PATTERN
+from cahr.formats import ALIASES, RDF_TYPES, SYNONYMS, media_type_for
+from cahr.iris import CAHR, SLUG_PATTERN
 from cahr.rdf import write_rdf
 from cahr.server.protocol.negotiation import negotiate
 from cahr.store import Store
 
 HTML = "text/html"
-OFFERS = [HTML, *RDF_TYPES]  # HTML first: a browser, and a client sending */*, get the page
+JSON_LD = "application/ld+json"
+# A client that asks for plain JSON gets JSON-LD, which is JSON (#14, point 8). Negotiation
+# reads application/json as SPARQL JSON results (cahr.formats.SYNONYMS), so that is the
+# offer here; listed last, so that it never wins over a type the client names as well.
+JSON = SYNONYMS["application/json"]
+OFFERS = [HTML, *RDF_TYPES, JSON]  # HTML first: a browser, and a client sending */*, get the page
 # URL suffix -> media type: the RDF extensions of cahr.formats, and .html.
 EXTENSIONS: dict[str, str] = {"html": HTML, **{ext: mt for mt, (_, _, ext) in RDF_TYPES.items()}}
 LABELS = (RDFS.label, SKOS.prefLabel)
@@ -108,6 +114,8 @@ def choose(ext: str | None) -> Choice:
             )
         return Choice(media_type, negotiated=False)
     media_type = negotiate(request.headers.get("Accept"), OFFERS)
+    if media_type == JSON:
+        media_type = JSON_LD
     if media_type is None:
         abort(
             406,
@@ -157,6 +165,9 @@ def neighbourhood(store: Store, iri: str) -> list[Quad]:
     """Every quad about ``iri`` or pointing at it, plus the labels of its neighbours."""
     node = URIRef(iri)
     quads = list(store.quads(node, None, None)) + list(store.quads(None, None, node))
+    # its attestations too: the words that vouch for each fact, and where they stand
+    for attestation in sorted({q[2] for q in quads if q[1] == CAHR.attestation}, key=str):
+        quads.extend(store.quads(attestation, None, None))
     neighbours = {q[2] for q in quads if isinstance(q[2], URIRef)} | {
         q[0] for q in quads if isinstance(q[0], URIRef)
     }

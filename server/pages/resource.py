@@ -1,11 +1,16 @@
 """Everything the graph says about one resource, with who says it and in which words.
 
-The page of a resource is where a researcher checks a fact, so every fact is
-gathered with its provenance: the article graphs that assert it, how many,
-and the evidence quotes (``cahr:evidence``) of the fact's subject in each of
-those graphs, which vouch for what that graph says about the subject (see
-kg/README.md, "Traceability"). Facts only in the inferred graph are kept
-apart, each with a derivation (:mod:`cahr.server.pages.explain`).
+The page of a resource is where a researcher checks a fact, so it leads with
+the articles' own words about the resource (its quotes, and those of its post
+holdings and statements), then gives each stated fact with the article graphs
+that assert it and, per graph, exactly the words that vouch for that fact: an
+attestation's words (``cahr:attestation``, kg/README.md "Evidence per fact"),
+the value itself when it is the article's words, an implied-value mark's words,
+and only failing those the subject's ``cahr:evidence``, marked as not specific
+to the fact. Recorded disagreements (``cahr:Disagreement``) are shown with each
+claimed value, its article and its words. Facts only in the inferred graph are
+kept apart, each with a derivation (:mod:`cahr.server.pages.explain`), the
+trivial ones (superproperty and superclass copies, class expressions) folded.
 
 This module reads the store and returns plain data; templates render it.
 """
@@ -15,11 +20,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from rdflib import Literal, URIRef
+from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, SKOS
 from rdflib.term import Node
 
-from cahr.iris import CAHR, INFERRED_GRAPH, ONTOLOGY_GRAPH, prefixed
+from cahr.iris import CAHR, INFERRED_GRAPH, OA, ONTOLOGY_GRAPH, prefixed
 from cahr.server.pages.explain import Explainer, Explanation, expression_text
 from cahr.server.pages.index import Article, Implied, Index
 from cahr.server.pages.present import date_key, href, is_cahr_term, literal_text, term_title
@@ -27,7 +32,16 @@ from cahr.store import Store
 
 SPELLINGS = (RDFS.label, SKOS.prefLabel, SKOS.altLabel)
 # Shown in their own sections (header, spellings, evidence, posts, statements), not as facts.
-SHOWN_APART = {RDF.type, CAHR.evidence, CAHR.mentionedIn, *SPELLINGS}
+SHOWN_APART = {
+    RDF.type,
+    CAHR.evidence,
+    CAHR.attestation,
+    CAHR.mentionedIn,
+    CAHR.note,  # the curator's remarks: not facts of the article (kg/README.md, "Not facts")
+    *SPELLINGS,
+}
+# Values that are the article's own words: such a fact is its own evidence.
+VERBATIM = {CAHR.quote, CAHR.description, CAHR.aim, CAHR.purpose, CAHR.titleAsWritten, CAHR.title}
 INCOMING_APART = {CAHR.holder, CAHR.speaker, CAHR.impliedSubject, CAHR.mentionedIn}
 # Facts listed first, in this order, because a reader looks for them first.
 FIRST = [
@@ -70,14 +84,35 @@ class Value:
         return isinstance(self.node, URIRef)
 
 
+@dataclass(frozen=True)
+class Words:
+    """Words of an article that vouch for a fact, and where they stand in its text."""
+
+    text: str
+    attestation: str | None = None  # the attestation's IRI, when the words are one
+    start: int | None = None
+    end: int | None = None
+
+    @property
+    def href(self) -> str | None:
+        return href(self.attestation) if self.attestation else None
+
+
 @dataclass
 class Source:
-    """One graph's word on a fact: the article, and its quotes about the fact's subject."""
+    """One graph's word on a fact: the article, and the words that vouch for it there.
+
+    ``quotes`` are the words; ``specific`` says whether they state this very fact
+    (an attestation, the value's own words) or are only the subject's quotes in
+    that article (old-style per-resource evidence), which may not state it.
+    """
 
     graph: str
     article: Article | None
     quotes: list[str]
     implied: Implied | None = None
+    words: list[Words] = field(default_factory=list)
+    specific: bool = False
 
     @property
     def name(self) -> str:
@@ -113,11 +148,53 @@ class FactGroup:
 
 @dataclass
 class InferredFact:
-    """A triple only the reasoner asserts, and why."""
+    """A triple only the reasoner asserts, and why; ``trivial`` when it adds nothing to read."""
 
     predicate: Value
     value: Value
     explanation: Explanation | None
+    trivial: bool = False
+
+
+@dataclass
+class Claim:
+    """One article's value in a recorded disagreement, with its words."""
+
+    value: Value
+    article: Article | None
+    graph: str
+    quotes: list[str]
+
+
+@dataclass
+class Disagreement:
+    """Articles that give this resource different values of one property (cahr:Disagreement)."""
+
+    iri: str
+    predicate: Value
+    claims: list[Claim]
+
+
+@dataclass
+class WordsAbout:
+    """Quotes about the resource itself (``about`` None), one of its post holdings or statements."""
+
+    about: Value | None
+    kind: str  # "", "post held", "statement"
+    quotes: list[str]
+
+
+@dataclass
+class ArticleWords:
+    """What one article says about the resource, in its words, grouped by what they are about."""
+
+    article: Article | None
+    graph: str
+    about: list[WordsAbout]
+
+    @property
+    def count(self) -> int:
+        return sum(len(w.quotes) for w in self.about)
 
 
 @dataclass
@@ -158,10 +235,25 @@ class Description:
     statements: list[StatementMade]
     evidence: list[Source]
     counts: dict[str, int] = field(default_factory=dict)
+    words: list[ArticleWords] = field(default_factory=list)
+    disagreements: list[Disagreement] = field(default_factory=list)
+    notes: list[tuple[str, Article | None]] = field(default_factory=list)
 
     @property
     def articles(self) -> list[Article]:
         return [s.article for s in self.evidence if s.article is not None]
+
+    @property
+    def inferred_shown(self) -> list[InferredFact]:
+        return [f for f in self.inferred_types + self.inferred if not f.trivial]
+
+    @property
+    def inferred_trivial(self) -> list[InferredFact]:
+        return [f for f in self.inferred_types + self.inferred if f.trivial]
+
+    @property
+    def disputed(self) -> set[Node]:
+        return {d.predicate.node for d in self.disagreements}
 
 
 def show(index: Index, node: Node) -> Value:
@@ -187,6 +279,8 @@ class Describer:
         self.store = store
         self.index = index
         self._quotes: dict[tuple[str, str], list[str]] = {}
+        self._attested: dict[tuple[str, str], list[tuple[set[Node], set[Node], Words]]] = {}
+        self.verbatim = _closure(index.ontology, VERBATIM, RDFS.subPropertyOf)
         self.explainer = Explainer(index.axioms, self._lookup)
 
     def _lookup(
@@ -225,6 +319,57 @@ class Describer:
             )
         return self._quotes[key]
 
+    def attestations(self, subject: Node, graph: str) -> list[tuple[set[Node], set[Node], Words]]:
+        """(properties, values, words) of each attestation of ``subject`` in ``graph``."""
+        key = (str(subject), graph)
+        if key not in self._attested:
+            found = []
+            for _, _, node, _ in self.store.quads(subject, CAHR.attestation, None, graph):
+                about: dict[Node, list[Node]] = {}
+                for _, p, o, _ in self.store.quads(node, None, None, graph):
+                    about.setdefault(p, []).append(o)
+                words = about.get(CAHR.exactWords) or about.get(OA.exact) or []
+                if not words:
+                    continue
+                start, end = about.get(OA.start, [None])[0], about.get(OA.end, [None])[0]
+                found.append(
+                    (
+                        set(about.get(CAHR.vouchesFor, [])),
+                        set(about.get(CAHR.vouchesForValue, [])),
+                        Words(
+                            str(words[0]),
+                            str(node),
+                            int(start) if isinstance(start, Literal) else None,
+                            int(end) if isinstance(end, Literal) else None,
+                        ),
+                    )
+                )
+            found.sort(key=lambda a: (a[2].start or 0, a[2].text))
+            self._attested[key] = found
+        return self._attested[key]
+
+    def fact_words(
+        self, subject: Node, predicate: Node, value: Node, graph: str, implied: Implied | None
+    ) -> tuple[list[Words], bool]:
+        """The words that vouch for one fact in one graph, and whether they state it.
+
+        In the order of cahr.pipeline.evidence.fact_kind: an attestation's words, the
+        value itself when it is the article's words, an implied-value mark's words;
+        else the subject's quotes in that graph, which are not specific to the fact.
+        """
+        own = [
+            words
+            for properties, values, words in self.attestations(subject, graph)
+            if predicate in properties and (not values or value in values)
+        ]
+        if own:
+            return own, True
+        if predicate in self.verbatim and isinstance(value, Literal):
+            return [Words(str(value))], True
+        if implied is not None and implied.quotes:
+            return [Words(q) for q in implied.quotes], True
+        return [Words(q) for q in self.quotes(subject, graph)], False
+
     def sources(
         self, subject: Node, predicate: Node, value: Node, graphs: Iterable[str]
     ) -> list[Source]:
@@ -233,7 +378,9 @@ class Describer:
         for graph in graphs:
             article = self.index.articles.get(graph)
             implied = self.index.implied.get((graph, str(subject), str(predicate), value))
-            out.append(Source(graph, article, self.quotes(subject, graph), implied))
+            words, specific = self.fact_words(subject, predicate, value, graph, implied)
+            source = Source(graph, article, self.quotes(subject, graph), implied, words, specific)
+            out.append(source)
         out.sort(key=_source_order)
         return out
 
@@ -257,7 +404,12 @@ class Describer:
         types = [self.value(o) for (p, o) in asserted if p == RDF.type]
         spellings = self._spellings(node, asserted)
         facts = self._groups(node, {k: v for k, v in asserted.items() if k[0] not in SHOWN_APART})
-        inferred_facts = [self._inferred(node, p, o) for p, o in sorted(inferred, key=_pair_key)]
+        stated = {p for p, _ in asserted}
+        stated_types = {o for p, o in asserted if p == RDF.type}
+        inferred_facts = [
+            self._inferred(node, p, o, stated, stated_types)
+            for p, o in sorted(inferred, key=_pair_key)
+        ]
         in_graphs = sorted(
             {g for _, _, _, g in outgoing if g != str(INFERRED_GRAPH)},
             key=lambda g: _source_order(Source(g, self.index.articles.get(g), [])),
@@ -280,12 +432,90 @@ class Describer:
             statements=self._statements(node, incoming),
             evidence=evidence,
         )
+        description.words = self._words(node, description)
+        description.notes = [
+            (str(o), self.index.articles.get(g))
+            for (p, o), graphs in sorted(asserted.items(), key=_fact_order)
+            if p == CAHR.note
+            for g in graphs
+        ]
+        description.disagreements = self._disagreements(node)
+        shown = [f for g in facts for f in g.facts]
         description.counts = {
-            "asserted": sum(len(gs) for gs in asserted.values()),
+            # the rows of the facts table, and how many article graphs state them in all
+            "facts": len(shown),
+            "properties": len(facts),
+            "statings": sum(len(f.articles) for f in shown),
+            "with_words": sum(1 for f in shown if any(s.specific for s in f.articles)),
             "inferred": len(inferred),
+            "inferred_shown": len(description.inferred_shown),
             "articles": len(description.articles),
+            "quotes": sum(w.count for w in description.words),
         }
         return description
+
+    def _words(self, node: Node, d: Description) -> list[ArticleWords]:
+        """Per article: its quotes about the resource, then those of its posts and statements."""
+        by_graph: dict[str, list[WordsAbout]] = {}
+        for source in d.evidence:
+            own = list(source.quotes)
+            for _, _, words in self.attestations(node, source.graph):
+                if words.text not in own:
+                    own.append(words.text)
+            if own:
+                by_graph.setdefault(source.graph, []).append(WordsAbout(None, "", own))
+        for post in d.posts:
+            for source in post.sources:
+                if source.quotes:
+                    about = WordsAbout(post.holding, "post held", source.quotes)
+                    by_graph.setdefault(source.graph, []).append(about)
+        for statement in d.statements:
+            for source in statement.sources:
+                quotes = self._asserted_in(statement.statement.node, CAHR.quote, source.graph)
+                if quotes or source.quotes:
+                    about = WordsAbout(statement.statement, "statement", quotes or source.quotes)
+                    by_graph.setdefault(source.graph, []).append(about)
+        found = [
+            ArticleWords(self.index.articles.get(g), g, about) for g, about in by_graph.items()
+        ]
+        found.sort(key=lambda w: _source_order(Source(w.graph, w.article, [])))
+        return found
+
+    def _asserted_in(self, subject: Node, predicate: Node, graph: str) -> list[str]:
+        return sorted(str(o) for _, _, o, _ in self.store.quads(subject, predicate, None, graph))
+
+    def _disagreements(self, node: Node) -> list[Disagreement]:
+        """The recorded disagreements about ``node``: each claim with its article and words."""
+        found = []
+        for record, _, _, graph in self.store.quads(None, CAHR.disputedResource, node):
+            if graph == str(INFERRED_GRAPH):
+                continue
+            predicates = [o for _, _, o, _ in self.store.quads(record, CAHR.disputedProperty, None)]
+            claims = []
+            for _, _, claim, _ in self.store.quads(record, CAHR.hasClaim, None):
+                values = [o for _, _, o, _ in self.store.quads(claim, CAHR.claimedValue, None)]
+                articles = [o for _, _, o, _ in self.store.quads(claim, CAHR.claimedIn, None)]
+                quotes = sorted(
+                    {str(o) for _, _, o, _ in self.store.quads(claim, CAHR.evidence, None)}
+                )
+                article = self._article(articles[0]) if articles else None
+                for value in values:
+                    claims.append(
+                        Claim(
+                            self.value(value),
+                            article,
+                            article.graph if article else "",
+                            quotes,
+                        )
+                    )
+            claims.sort(key=lambda c: _source_order(Source(c.graph, c.article, [])))
+            if predicates and claims:
+                found.append(Disagreement(str(record), self.value(predicates[0]), claims))
+        unique = {d.iri: d for d in found}
+        return [unique[k] for k in sorted(unique)]
+
+    def _article(self, node: Node) -> Article | None:
+        return next((a for a in self.index.articles.values() if a.iri == str(node)), None)
 
     def _spellings(
         self, node: Node, asserted: dict[tuple[Node, Node], list[str]]
@@ -331,8 +561,30 @@ class Describer:
             for p, facts in sorted(groups.items(), key=lambda kv: str(kv[0]))
         ]
 
-    def _inferred(self, node: Node, p: Node, o: Node) -> InferredFact:
-        return InferredFact(self.value(p), self.value(o), self.explainer.explain((node, p, o)))
+    def _inferred(
+        self, node: Node, p: Node, o: Node, stated: set[Node], stated_types: set[Node]
+    ) -> InferredFact:
+        fact = InferredFact(self.value(p), self.value(o), self.explainer.explain((node, p, o)))
+        fact.trivial = self._trivial(node, p, o, stated, stated_types)
+        return fact
+
+    def _trivial(
+        self, node: Node, p: Node, o: Node, stated: set[Node], stated_types: set[Node]
+    ) -> bool:
+        """A class expression, or a copy under a broader property or class of what is stated."""
+        if isinstance(o, BNode):
+            return True
+        ontology = self.index.ontology
+        if p == RDF.type:
+            if not str(o).startswith(str(CAHR)):
+                return True  # an alignment class (foaf:Person, prov:Agent, owl:Thing)
+            return any(o in ontology.transitive_objects(t, RDFS.subClassOf) for t in stated_types)
+        return any(
+            p != q
+            and p in ontology.transitive_objects(q, RDFS.subPropertyOf)
+            and any(True for _ in self.store.quads(node, q, o))
+            for q in stated
+        )
 
     def _asserted_values(self, subject: Node, predicate: Node) -> list[Node]:
         return sorted(
@@ -387,6 +639,14 @@ class Describer:
                 )
             )
         return made
+
+
+def _closure(ontology: Graph, roots: Iterable[URIRef], link: URIRef) -> set[Node]:
+    """``roots`` and everything below them by ``link`` (sub-properties of the verbatim ones)."""
+    found: set[Node] = set(roots)
+    for root in roots:
+        found.update(n for n in ontology.transitive_subjects(link, root) if n is not None)
+    return found
 
 
 def _source_order(source: Source) -> tuple[int, str, str]:

@@ -22,7 +22,17 @@ from rdflib import URIRef
 from rdflib.namespace import OWL
 
 from cahr.dist import DIAGRAM_NAME, EXAMPLES_NAME, HTML_NAME
-from cahr.iris import BASE, GRAPH, ID, INFERRED_GRAPH, ONTOLOGY, ONTOLOGY_GRAPH, PREFIXES, SOURCE
+from cahr.iris import (
+    BASE,
+    EVIDENCE,
+    GRAPH,
+    ID,
+    INFERRED_GRAPH,
+    ONTOLOGY,
+    ONTOLOGY_GRAPH,
+    PREFIXES,
+    SOURCE,
+)
 from cahr.layout import YASGUI_BUILD
 from cahr.server.pages import linked
 from cahr.server.pages.articles import KINDS as ARTICLE_KINDS
@@ -204,6 +214,18 @@ def source(name: str) -> Response:
     """
     slug, ext = linked.resource_name(name)
     return _resource(str(SOURCE[slug]), f"/source/{slug}", ext)
+
+
+@bp.route("/evidence/<article>/<name>")
+@cached_view(linked.OFFERS)
+def evidence(article: str, name: str) -> Response:
+    """An attestation: words of one article that vouch for facts, and where they stand in it.
+
+    :raise 404: no such attestation.
+    """
+    slug, _ = linked.resource_name(article)
+    stem, ext = linked.resource_name(name)
+    return _resource(str(EVIDENCE[f"{slug}/{stem}"]), f"/evidence/{slug}/{stem}", ext)
 
 
 def _resource(iri: str, path: str, ext: str | None) -> Response:
