@@ -21,6 +21,7 @@ from cahr.pipeline.load import Loaded, load
 from cahr.pipeline.memory import cyclic_gc_paused
 from cahr.pipeline.publish import publish
 from cahr.pipeline.reason import reason
+from cahr.pipeline.record import write_record
 from cahr.pipeline.validate import Report, validate
 
 
@@ -32,6 +33,7 @@ class Checked:
     inferred: Graph
     report: Report
     timings: dict[str, float] = field(default_factory=dict)
+    derivations: dict = field(default_factory=dict)  # type: ignore[type-arg]
 
 
 @dataclass
@@ -67,7 +69,7 @@ def check(layout: Layout) -> Checked:
             report = validate(loaded, reasoned.inferred, layout)
             # an inconsistent graph fails like a SHACL violation: the report names each
             report.problems.extend(consistency.problems(reasoned.inconsistencies, loaded, layout))
-    return Checked(loaded, reasoned.inferred, report, timings)
+    return Checked(loaded, reasoned.inferred, report, timings, reasoned.derivations)
 
 
 def build(layout: Layout, out: Path | None = None) -> Built:
@@ -107,6 +109,8 @@ def _build(layout: Layout, out: Path) -> Built:
         def finish(staging: Path, manifest: dict) -> dict:  # type: ignore[type-arg]
             # VoID/DCAT, ontology docs and examples are written before the swap,
             # so that dist/ never holds data without its description.
+            asserted = (q[:3] for q in loaded.dataset.quads((None, None, None, None)))
+            manifest = write_record(staging, manifest, checked.derivations, asserted)
             with _timed(checked.timings, "publish"):
                 return publish(layout, staging, manifest)
 

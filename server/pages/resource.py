@@ -5,7 +5,7 @@ gathered with its provenance: the article graphs that assert it, how many,
 and the evidence quotes (``cahr:evidence``) of the fact's subject in each of
 those graphs, which vouch for what that graph says about the subject (see
 kg/README.md, "Traceability"). Facts only in the inferred graph are kept
-apart, each with a derivation (:mod:`cahr.server.pages.explain`).
+apart, each with a derivation (:mod:`cahr.server.pages.why`).
 
 This module reads the store and returns plain data; templates render it.
 """
@@ -20,9 +20,9 @@ from rdflib.namespace import OWL, RDF, RDFS, SKOS
 from rdflib.term import Node
 
 from cahr.iris import CAHR, INFERRED_GRAPH, ONTOLOGY_GRAPH, prefixed
-from cahr.server.pages.explain import Explainer, Explanation, expression_text
 from cahr.server.pages.index import Article, Implied, Index
 from cahr.server.pages.present import date_key, href, is_cahr_term, literal_text, term_title
+from cahr.server.pages.why import Explainer, Explanation, expression_text
 from cahr.store import Store
 
 SPELLINGS = (RDFS.label, SKOS.prefLabel, SKOS.altLabel)
