@@ -71,6 +71,8 @@ def term_key(term: Node, describe: Describe, depth: int = 0) -> str:
     (its asserted statements, sorted), so that the build's blank node and the
     store's (relabelled when the dumps were written) give the same key.
     """
+    if isinstance(term, URIRef):
+        return f"<{term}>"  # what n3() writes, without its checks: this runs per term
     if not isinstance(term, BNode):
         return str(term.n3())
     if depth >= _MAX_DEPTH:
@@ -175,56 +177,64 @@ class Derivation:
 
 
 class Record:
-    """The derivation record of one build, read from its ``derivations.ttl``."""
+    """The derivation record of one build, read from its ``derivations.ttl``.
+
+    Read once per worker, on the first page that asks: the file is parsed into
+    pyoxigraph terms and plain strings, and only the derivations a page asks for
+    become rdflib terms.
+    """
 
     def __init__(self, path: Path) -> None:
         self.graph = Graph()  # the blank nodes' descriptions, for showing class expressions
-        parts: dict[str, dict[str, list[Node]]] = {}
+        # statement hash -> its subject, predicate and object (pyoxigraph terms)
+        self._parts: dict[str, list[Any]] = {}
+        # derivation hash -> rule, axiom hashes, premise hashes
+        self._links: dict[str, tuple[list[str], list[str], list[str]]] = {}
+        index = {str(RDF.subject): 0, str(RDF.predicate): 1, str(RDF.object): 2}
+        links = {str(CAHR.rule): 0, str(CAHR.axiom): 1, str(CAHR.premise): 2}
+        statement, derivation = len(STATEMENT), len(DERIVATION)
         for q in ox.parse(path=str(path), format=ox.RdfFormat.TURTLE):
-            s, p, o = to_rdflib(q.subject), to_rdflib(q.predicate), to_rdflib(q.object)
-            subject = str(s)
-            if isinstance(s, BNode):
-                self.graph.add((s, p, o))
-            elif subject.startswith(STATEMENT) and p in _PARTS:
-                parts.setdefault(subject, {}).setdefault(str(p), []).append(o)
-            elif subject.startswith(DERIVATION):
-                parts.setdefault(subject, {}).setdefault(str(p), []).append(o)
-        self._triples: dict[str, Triple] = {
-            iri: (got[str(RDF.subject)][0], got[str(RDF.predicate)][0], got[str(RDF.object)][0])
-            for iri, got in parts.items()
-            if iri.startswith(STATEMENT)
-        }
-        self._derivations: dict[str, Derivation] = {}
-        for iri, got in parts.items():
-            if not iri.startswith(DERIVATION):
+            subject, p = q.subject, q.predicate.value
+            if isinstance(subject, ox.BlankNode):
+                self.graph.add((to_rdflib(subject), to_rdflib(q.predicate), to_rdflib(q.object)))
                 continue
-            key = iri[len(DERIVATION) :]
-
-            def triples(link: URIRef, got: dict[str, list[Node]] = got) -> tuple[Triple, ...]:
-                return tuple(
-                    sorted((self._triples[str(n)] for n in got.get(str(link), ())), key=_order)
-                )
-
-            rule = str(got[str(CAHR.rule)][0])
-            self._derivations[key] = Derivation(rule, triples(CAHR.axiom), triples(CAHR.premise))
+            iri = subject.value
+            if iri.startswith(STATEMENT) and p in index:
+                self._parts.setdefault(iri[statement:], [None, None, None])[index[p]] = q.object
+            elif iri.startswith(DERIVATION) and p in links:
+                entry = self._links.setdefault(iri[derivation:], ([], [], []))
+                value = q.object.value
+                entry[links[p]].append(value[statement:] if links[p] else value)
+        self._derivations: dict[str, Derivation] = {}
 
     def __len__(self) -> int:
-        return len(self._derivations)
+        return len(self._links)
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self._derivations)
+        return iter(self._links)
 
     def of(self, triple: Triple, describe: Describe) -> Derivation | None:
         """The derivation of ``triple`` (``describe`` reads a blank node's statements where
         ``triple`` comes from), or None when the reasoner did not derive it."""
-        return self._derivations.get(statement_key(triple, describe))
+        key = statement_key(triple, describe)
+        found = self._derivations.get(key)
+        if found is None and key in self._links:
+            rule, axioms, premises = self._links[key]
+            found = self._derivations[key] = Derivation(
+                rule[0], self._triples(axioms), self._triples(premises)
+            )
+        return found
+
+    def _triples(self, keys: list[str]) -> tuple[Triple, ...]:
+        out = []
+        for key in keys:
+            s, p, o = (to_rdflib(t) for t in self._parts[key])
+            out.append((s, p, o))
+        return tuple(sorted(out, key=_order))
 
     def describe_here(self, node: BNode) -> Iterable[tuple[Node, Node]]:
         """A blank node of the record, described by the record (for :meth:`of` on premises)."""
         return self.graph.predicate_objects(node)
-
-
-_PARTS = (RDF.subject, RDF.predicate, RDF.object)
 
 
 def _order(triple: Triple) -> tuple[str, str, str]:

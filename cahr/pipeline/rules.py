@@ -782,10 +782,10 @@ class _Reasoner:
         st, TYPE = self.store, self.TYPE
         inter_member: dict[int, list[_ListAxiom]] = defaultdict(list)
         inter_of: dict[int, list[_ListAxiom]] = defaultdict(list)
-        for axiom in intersections:
-            inter_of[axiom[0]].append(axiom)
-            for m in set(axiom[1]):
-                inter_member[m].append(axiom)
+        for list_axiom in intersections:
+            inter_of[list_axiom[0]].append(list_axiom)
+            for m in set(list_axiom[1]):
+                inter_member[m].append(list_axiom)
         union_member: dict[int, list[tuple[int, int]]] = defaultdict(list)
         for c, members, head in unions:
             for m in set(members):
@@ -838,8 +838,13 @@ class _Reasoner:
                         for y1 in xs:
                             for u in st.subjects(pp, y1):
                                 if st.has(u, TYPE, xx):
-                                    axioms = (card, (xx, self.ONP, pp), (xx, self.ONCLASS, c))
-                                    self._same_values(u, pp, y1, c, (*axioms, (u, TYPE, xx)), emit)
+                                    given = (
+                                        card,
+                                        (xx, self.ONP, pp),
+                                        (xx, self.ONCLASS, c),
+                                        (u, TYPE, xx),
+                                    )
+                                    self._same_values(u, pp, y1, c, given, emit)
             if c in self.CHARACTERISTICS:
                 for x in xs:
                     self._characteristics_all(x, c, emit)
@@ -908,10 +913,10 @@ class _Reasoner:
         value, card = self._cardinality(xx, self.MAXQC)
         if value == 1:
             for cc in st.objects(xx, self.ONCLASS):
-                axioms = (card, on, (xx, self.ONCLASS, cc))
+                qualified: tuple[_Coded, ...] = (card, on, (xx, self.ONCLASS, cc))
                 for u, y1 in pairs:
                     if st.has(u, TYPE, xx):
-                        self._same_values(u, pp, y1, cc, (*axioms, (u, TYPE, xx)), emit)
+                        self._same_values(u, pp, y1, cc, (*qualified, (u, TYPE, xx)), emit)
 
     def _restriction_on_members(self, xx: int, us: Collection[int], emit: _Emit) -> None:
         """cls-hv1, cls-avf, cls-maxc2, cls-maxqc3/4 for new members ``us`` of ``xx``."""
@@ -934,10 +939,10 @@ class _Reasoner:
             value, card = self._cardinality(xx, self.MAXQC)
             if value == 1:
                 for cc in st.objects(xx, self.ONCLASS):
-                    axioms = (card, on, (xx, self.ONCLASS, cc))
+                    qualified: tuple[_Coded, ...] = (card, on, (xx, self.ONCLASS, cc))
                     for u in us:
                         for y1 in st.objects(u, pp):
-                            self._same_values(u, pp, y1, cc, (*axioms, (u, TYPE, xx)), emit)
+                            self._same_values(u, pp, y1, cc, (*qualified, (u, TYPE, xx)), emit)
 
     def _same_values(
         self, u: int, pp: int, y1: int, cc: int | None, given: tuple[_Coded, ...], emit: _Emit

@@ -143,6 +143,20 @@ def test_inferred_facts_are_explained_from_the_build_s_record(ld_app) -> None:
     assert stated is None  # stated, not derived: the record has no entry
 
 
+def test_the_entity_page_shows_each_inferred_fact_s_recorded_derivation(
+    ld_client: FlaskClient,
+) -> None:
+    html = page(ld_client, "/id/kassym-jomart-tokayev")
+    section = html[html.index('id="inferred"') :]
+    rows = section.count('class="inferred-fact"')
+    assert rows > 5
+    assert "no simple rule here accounts for" not in section
+    assert section.count('<div class="why">') >= rows
+    for rule in ("subclass (cax-sco)", "property chain (prp-spo2)", "intersection (cls-int1)"):
+        assert rule in section, rule
+    assert "cahr:Person and (cahr:holdsPost some cahr:PublicPost)" in section
+
+
 def test_the_source_page_lists_what_the_article_contributed(
     ld_client: FlaskClient, dist: Path
 ) -> None:
