@@ -13,6 +13,12 @@ consistency rules of OWL RL, see :class:`cahr.pipeline.rules.Inconsistency`) has
 no meaningful closure: :func:`reason` returns what it found beside the
 inferred graph, and the build fails on it. owlrl marks an inconsistency by
 adding error-message nodes to the graph; those never reach the inferred graph.
+An axiom outside the fast engine's rule set is refused the same way (rule
+``not-implemented``), rather than silently left without its conclusions.
+
+The fast engine also says how it derived each triple; :attr:`Reasoned.derivations`
+holds the derivation of every inferred triple and of the derived premises it
+rests on, which the build publishes (:mod:`cahr.pipeline.record`).
 """
 
 from __future__ import annotations

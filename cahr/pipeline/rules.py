@@ -23,9 +23,15 @@ that ``tests/pipeline/test_reasoner.py`` can demand the same inferred graph:
 - eq-ref (every node ``owl:sameAs`` itself) is not materialised: a reflexive
   sameAs only re-derives itself unless an axiom names ``owl:sameAs`` (then it
   is), and reflexive sameAs is a trivial entailment that never reaches dist/.
-- owl:hasKey (prp-key) is not implemented: owlrl's version compares all but
-  the last key, so :func:`closure` raises :class:`NeedsReference` and the
-  caller uses owlrl.
+- owl:hasKey (prp-key) is not implemented (owlrl's version compares all but
+  the last key): :func:`closure` raises :class:`NeedsReference`, and
+  :func:`unimplemented` names it, with every other axiom outside the rule set
+  (``IMPLEMENTED_PREDICATES``, ``IMPLEMENTED_TYPES``), for the build to refuse.
+
+Each derived triple keeps its first derivation, the rule and the premises it
+joined (:func:`reason` returns the lookup); the build publishes them as
+``dist/derivations.ttl`` (:mod:`cahr.derivations`). The input is coded in a
+canonical order first, so that the derivation kept is the same in every build.
 
 The consistency rules only look at the graph; they run once on the fixpoint,
 which gives the messages owlrl collects over its cycles. :func:`closure` adds
