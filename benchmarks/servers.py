@@ -22,8 +22,9 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from benchmarks.procfs import CLOCK_TICKS, cpu_seconds, descendants, kib
+
 HOST = "127.0.0.1"  # never anything else: the benchmark is loopback only
-CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
 def free_port() -> int:
@@ -120,21 +121,13 @@ class Server:
         pids = self.tree()
         rss = pss = 0
         for pid in pids:
-            rss += _proc_kb(pid, "status", "VmRSS")
-            pss += _proc_kb(pid, "smaps_rollup", "Pss")
+            rss += kib(pid, "status", "VmRSS")
+            pss += kib(pid, "smaps_rollup", "Pss")
         return {"rss_mib": rss / 1024, "pss_mib": pss / 1024, "processes": len(pids)}
 
     def cpu_seconds(self) -> float:
         """User + system CPU of the tree's live processes (and of the children they reaped)."""
-        total = 0
-        for pid in self.tree():
-            try:
-                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            # fields[0] is the state (field 3): utime, stime, cutime, cstime are fields 14-17
-            total += sum(int(value) for value in fields[11:15])
-        return total / CLOCK_TICKS
+        return sum(cpu_seconds(self.tree(), reaped=True).values())
 
 
 def machine_busy_seconds() -> float:
@@ -147,37 +140,6 @@ def machine_busy_seconds() -> float:
     # user nice system idle iowait irq softirq steal (guest time is inside user)
     idle = fields[3] + fields[4]
     return (sum(fields[:8]) - idle) / CLOCK_TICKS
-
-
-def descendants(root: int) -> list[int]:
-    """``root`` and all its descendants, from the parent pids in /proc/*/stat."""
-    children: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        ppid = int(stat.rsplit(")", 1)[1].split()[1])
-        children.setdefault(ppid, []).append(int(entry.name))
-    found, todo = [], [root]
-    while todo:
-        pid = todo.pop()
-        found.append(pid)
-        todo.extend(children.get(pid, []))
-    return found
-
-
-def _proc_kb(pid: int, name: str, key: str) -> int:
-    """The ``key:`` figure in KiB of /proc/<pid>/<name> (status, smaps_rollup); 0 if gone."""
-    try:
-        for line in Path(f"/proc/{pid}/{name}").read_text().splitlines():
-            if line.startswith(key + ":"):
-                return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
 
 
 def cpu_and_memory() -> tuple[str, str]:

@@ -66,6 +66,13 @@ EXTRAS[ANNOTATIONS_NAME] = (
     "as W3C Web Annotations (JSON-LD)",
     "application/ld+json",
 )
+# The reasoner's derivation record (cahr.derivations; issue #12), written beside the dumps:
+# a dataset of its own about the inferred graph, so neither in the store nor in RDF_DUMPS.
+DERIVATIONS_NAME = "derivations.ttl"
+EXTRAS[DERIVATIONS_NAME] = (
+    "why each inferred triple holds: rule, axioms and premises (cahr:Derivation), Turtle",
+    "text/turtle",
+)
 # The dumps that hold RDF (VoID lists them as data dumps).
 RDF_DUMPS = ("dataset.trig", "dataset.nq", "union.ttl", "union.nt", "union.jsonld", "ontology.ttl")
 

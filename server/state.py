@@ -6,8 +6,9 @@ Blueprints reach it through two helpers, never by opening dist/ themselves:
   queries of the linked-data pages);
 - ``get_served()`` everything else about the build: ``build_id``, ``manifest``,
   ``last_modified``, ``dist`` (the folder of *this* build's files, for /dumps/),
-  ``runner`` (time-limited evaluation of queries that users send) and ``cache``
-  (the answers already given, ``cache.py``).
+  ``runner`` (time-limited evaluation of queries that users send), ``cache``
+  (the answers already given, ``cache.py``, which this module installs on the app:
+  the cache never imports this module) and ``derivations`` (the reasoner's record).
 
 With the setting ``store`` (a remote SPARQL endpoint, ``cahr.store.remote``)
 the store and the query processes send queries there; the endpoint is checked
@@ -30,6 +31,7 @@ import json
 import os
 import shutil
 import tempfile
+import threading
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -37,10 +39,12 @@ from typing import Any
 
 from flask import Flask, current_app
 
-from cahr.dist import MANIFEST, STORE_DIR, STORE_INDEX, read_manifest
+from cahr.derivations import Record
+from cahr.dist import DERIVATIONS_NAME, MANIFEST, STORE_DIR, STORE_INDEX, read_manifest
 from cahr.errors import InputError
 from cahr.server.protocol.runner import QueryRunner
 from cahr.server.web.cache import ResponseCache
+from cahr.server.web.cache import install as install_cache
 from cahr.store import Store, open_store
 from cahr.store.remote import RemoteStore
 
@@ -63,6 +67,16 @@ class Served:
     cache: ResponseCache = field(default_factory=lambda: ResponseCache(0))
     _closed: bool = field(default=False, repr=False)
     _etags: dict[str, str] = field(default_factory=dict, repr=False)
+    _record: Record | None = field(default=None, repr=False)
+    _record_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    @property
+    def derivations(self) -> Record:
+        """The build's derivation record (``derivations.ttl``), read on first use."""
+        with self._record_lock:
+            if self._record is None:
+                self._record = Record(self.dist / DERIVATIONS_NAME)
+            return self._record
 
     @property
     def build_id(self) -> str:
@@ -126,15 +140,17 @@ def init_app(app: Flask, settings: dict[str, Any]) -> Served:
     except BaseException:
         shutil.rmtree(dist, ignore_errors=True)
         raise
+    manifest = read_manifest(dist)
     served = Served(
         store,
-        read_manifest(dist),
+        manifest,
         dist,
         REMOTE if remote else settings["engine"],
         runner,
         int(settings["max_rows"]),
-        ResponseCache(int(float(settings["cache_mb"]) * MEGABYTE)),
+        ResponseCache(int(float(settings["cache_mb"]) * MEGABYTE), manifest["build_id"]),
     )
+    install_cache(app, served.cache)
     atexit.register(served.close)
     app.extensions[EXTENSION] = served
     return served

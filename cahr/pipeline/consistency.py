@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from rdflib import Literal, URIRef
+from rdflib import BNode, Literal, URIRef
 from rdflib.namespace import RDF
 from rdflib.term import Node
 
@@ -22,14 +22,58 @@ from cahr.iris import ONTOLOGY_GRAPH, graph_iri, prefixed
 from cahr.layout import Layout
 from cahr.pipeline.load import Loaded
 from cahr.pipeline.locate import line_of_statement, line_of_subject, line_of_value
-from cahr.pipeline.rules import Inconsistency
+from cahr.pipeline.rules import NOT_IMPLEMENTED, Inconsistency
 
 _IRI = re.compile(r"https?://[^\s,()'\"<>]+")
 
 
 def problems(found: list[Inconsistency], loaded: Loaded, layout: Layout) -> list[Problem]:
     """One violation per inconsistency, with the file and line of the asserted statement."""
-    return [_problem(inconsistency, loaded, layout) for inconsistency in found]
+    return [
+        _refused(inconsistency, loaded, layout)
+        if inconsistency.rule == NOT_IMPLEMENTED
+        else _problem(inconsistency, loaded, layout)
+        for inconsistency in found
+    ]
+
+
+def _refused(found: Inconsistency, loaded: Loaded, layout: Layout) -> Problem:
+    """An axiom the reasoner does not implement, at the line that writes it.
+
+    A blank node (a restriction, a list) is found in the block of the named
+    resource it belongs to.
+    """
+    term = found.property
+    assert term is not None
+    named, seen = found.focus, set()
+    while isinstance(named, BNode) and named not in seen:
+        seen.add(named)
+        named = next((q[0] for q in loaded.dataset.quads((None, None, named, None))), named)
+    path: str | None = None
+    line: int | None = None
+    # the file whose block of ``named`` writes the term (a class can be described in
+    # several files), else the first file about ``named``
+    for candidate in [*layout.ontology_files(), *loaded.articles.values()]:
+        line = line_of_statement(candidate, str(named), str(term))
+        if line is not None:
+            path = layout.relative(candidate)
+            break
+    where = _first_file(named, loaded, layout) if path is None else None
+    if where is not None:
+        path, line = layout.relative(where[0]), line_of_subject(where[0], str(named))
+    return Problem(
+        message=(
+            f"{prefixed(str(named))} uses {prefixed(str(term))}, an axiom that the build's "
+            "OWL RL reasoner does not implement: its conclusions would be silently missing "
+            '(the rules it implements: docs/ontology.md, "Reasoning"); remove the axiom, '
+            "or implement its rule in cahr/pipeline/rules.py"
+        ),
+        path=path,
+        line=line,
+        focus=prefixed(str(named)) if isinstance(named, URIRef) else None,
+        property=prefixed(str(term)),
+        extra={"rule": NOT_IMPLEMENTED},
+    )
 
 
 def _problem(found: Inconsistency, loaded: Loaded, layout: Layout) -> Problem:

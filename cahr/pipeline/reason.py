@@ -13,13 +13,18 @@ consistency rules of OWL RL, see :class:`cahr.pipeline.rules.Inconsistency`) has
 no meaningful closure: :func:`reason` returns what it found beside the
 inferred graph, and the build fails on it. owlrl marks an inconsistency by
 adding error-message nodes to the graph; those never reach the inferred graph.
+An axiom outside the fast engine's rule set is refused the same way (rule
+``not-implemented``), rather than silently left without its conclusions.
+
+The fast engine also says how it derived each triple; :attr:`Reasoned.derivations`
+holds the derivation of every inferred triple and of the derived premises it
+rests on, which the build publishes (:mod:`cahr.pipeline.record`).
 """
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from typing import Literal as Choice
 
 import owlrl
@@ -31,9 +36,7 @@ from rdflib.term import Node
 from cahr.iris import BUILTIN_NAMESPACES
 from cahr.pipeline import rules
 from cahr.pipeline.memory import cyclic_gc_paused
-from cahr.pipeline.rules import Inconsistency, NeedsReference
-
-log = logging.getLogger(__name__)
+from cahr.pipeline.rules import Inconsistency
 
 Triple = tuple[Node, Node, Node]
 
@@ -88,17 +91,18 @@ def is_trivial(triple: Triple) -> bool:
 
 @dataclass
 class Reasoned:
-    """The inferred graph, and the inconsistencies the closure found (none: consistent)."""
+    """The inferred graph, the inconsistencies the closure found (none: consistent), and
+    the derivation of every inferred triple and of the derived premises they rest on."""
 
     inferred: Graph
     inconsistencies: list[Inconsistency]
+    derivations: dict[Triple, rules.Why] = field(default_factory=dict)
 
 
 def infer(asserted: Iterable[Triple], engine: Choice["fast", "owlrl"] = "fast") -> Graph:
     """The OWL RL entailments of ``asserted`` that it does not already contain.
 
-    :param engine: ``fast`` (:mod:`cahr.pipeline.rules`) or ``owlrl``, the reference;
-        the fast engine hands an input it does not cover (owl:hasKey) to owlrl.
+    :param engine: ``fast`` (:mod:`cahr.pipeline.rules`) or ``owlrl``, the reference.
 
     >>> from rdflib import Namespace
     >>> ex = Namespace("http://example.org/")
@@ -110,8 +114,12 @@ def infer(asserted: Iterable[Triple], engine: Choice["fast", "owlrl"] = "fast") 
 
 
 def reason(asserted: Iterable[Triple], engine: Choice["fast", "owlrl"] = "fast") -> Reasoned:
-    """The entailments of ``asserted`` (as :func:`infer`) and the inconsistencies found.
+    """The entailments of ``asserted`` (as :func:`infer`), the inconsistencies found and,
+    with the fast engine, how each entailment was derived.
 
+    With the fast engine, an axiom it does not implement (:func:`rules.unimplemented`)
+    is refused: the result is an empty graph and one inconsistency of rule
+    ``not-implemented`` per such statement, so that the build fails naming them.
     With owlrl, the consistency rules of :mod:`cahr.pipeline.rules` run on owlrl's
     closure, so that both engines report alike; a message of owlrl's that they
     do not account for is kept as an inconsistency of rule ``owlrl``.
@@ -120,14 +128,13 @@ def reason(asserted: Iterable[Triple], engine: Choice["fast", "owlrl"] = "fast")
         raise ValueError(f"unknown reasoning engine {engine!r}: choose fast or owlrl")
     with cyclic_gc_paused():
         triples = list(asserted)
-        found: list[Inconsistency] = []
+        why: Callable[[Triple], rules.Why | None] = _no_derivation
         if engine == "fast":
-            try:
-                added, found = rules.reason(triples)
-            except NeedsReference as exc:
-                log.warning("the fast reasoner does not cover %s; reasoning with owlrl", exc)
-                engine = "owlrl"
-        if engine == "owlrl":
+            refused = rules.unimplemented(triples)
+            if refused:
+                return Reasoned(Graph(), refused)
+            added, found, why = rules.reason(triples)
+        else:
             added, messages = _without_errors(owlrl_closure(triples))
             found = rules.inconsistencies(triples, added)
             known = {i.message for i in found}
@@ -138,7 +145,30 @@ def reason(asserted: Iterable[Triple], engine: Choice["fast", "owlrl"] = "fast")
         for triple in added:
             if not is_trivial(triple):
                 inferred.add(triple)
-    return Reasoned(inferred, found)
+        derivations = _derivations(inferred, why) if engine == "fast" else {}
+    return Reasoned(inferred, found, derivations)
+
+
+def _no_derivation(_triple: Triple) -> rules.Why | None:
+    return None
+
+
+def _derivations(
+    inferred: Graph, why: Callable[[Triple], rules.Why | None]
+) -> dict[Triple, rules.Why]:
+    """The derivation of each inferred triple and, in turn, of each derived premise."""
+    found: dict[Triple, rules.Why] = {}
+    todo = list(inferred)
+    while todo:
+        triple = todo.pop()
+        if triple in found:
+            continue
+        derivation = why(triple)
+        if derivation is None:
+            continue  # asserted
+        found[triple] = derivation
+        todo.extend(p for p in derivation[1] if p not in found)
+    return found
 
 
 def _without_errors(added: set[Triple]) -> tuple[set[Triple], set[str]]:

@@ -23,6 +23,7 @@ from cahr.pipeline.load import Loaded, load
 from cahr.pipeline.memory import cyclic_gc_paused
 from cahr.pipeline.publish import publish
 from cahr.pipeline.reason import reason
+from cahr.pipeline.record import write_record
 from cahr.pipeline.validate import Report, validate
 
 
@@ -34,6 +35,7 @@ class Checked:
     inferred: Graph
     report: Report
     timings: dict[str, float] = field(default_factory=dict)
+    derivations: dict = field(default_factory=dict)  # type: ignore[type-arg]
 
 
 @dataclass
@@ -72,7 +74,7 @@ def check(layout: Layout) -> Checked:
             report.problems.extend(
                 conflicts.problems(loaded, layout) + marks.problems(loaded, layout)
             )
-    return Checked(loaded, reasoned.inferred, report, timings)
+    return Checked(loaded, reasoned.inferred, report, timings, reasoned.derivations)
 
 
 def build(layout: Layout, out: Path | None = None) -> Built:
@@ -114,6 +116,8 @@ def _build(layout: Layout, out: Path) -> Built:
         def finish(staging: Path, manifest: dict) -> dict:  # type: ignore[type-arg]
             # VoID/DCAT, ontology docs and examples are written before the swap,
             # so that dist/ never holds data without its description.
+            asserted = (q[:3] for q in loaded.dataset.quads((None, None, None, None)))
+            manifest = write_record(staging, manifest, checked.derivations, asserted)
             with _timed(checked.timings, "publish"):
                 # The annotations first, so that VoID lists them among the files.
                 manifest = write_annotations(staging, manifest, loaded, checked.report.positions)

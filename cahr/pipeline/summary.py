@@ -2,30 +2,13 @@
 
 from __future__ import annotations
 
-from rdflib import Graph, URIRef
+from rdflib import Graph
 from rdflib.namespace import RDF
 
-from cahr.iris import CAHR
+from cahr.kinds import COLUMNS
 from cahr.pipeline.evidence import coverage
 from cahr.pipeline.load import Loaded
 from cahr.pipeline.quotes import verbatim_properties
-
-# The columns of the per-article table: heading -> class (asserted or inferred).
-KINDS: dict[str, URIRef] = {
-    "people": CAHR.Person,
-    "officials": CAHR.Official,
-    "organisations": CAHR.Organization,
-    "places": CAHR.Place,
-    "events": CAHR.Event,
-    "meetings": CAHR.Meeting,
-    "documents": CAHR.Document,
-    "agreements": CAHR.Agreement,
-    "decrees": CAHR.Decree,
-    "statements": CAHR.Statement,
-    "fundings": CAHR.Funding,
-    "figures": CAHR.Figure,
-    "implied": CAHR.ImpliedValue,
-}
 
 
 def per_article(loaded: Loaded, inferred: Graph) -> dict[str, dict[str, int]]:
@@ -35,7 +18,7 @@ def per_article(loaded: Loaded, inferred: Graph) -> dict[str, dict[str, int]]:
         graph = loaded.article_graph(slug)
         described = set(graph.subjects(RDF.type, None))
         row = {"triples": len(graph)}
-        for heading, cls in KINDS.items():
+        for heading, cls in COLUMNS.items():
             row[heading] = sum(
                 1
                 for s in described

@@ -12,38 +12,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from rdflib import URIRef
-from rdflib.namespace import RDF, SKOS
+from rdflib.namespace import RDF
 
+from cahr import kinds
 from cahr.iris import CAHR
 from cahr.server.pages.index import Article, Index
 from cahr.server.pages.present import href
 from cahr.store import Store
 
-# (class, heading), most specific first; what matches none goes under "Other".
-KINDS: list[tuple[URIRef, str]] = [
-    (CAHR.Statement, "Statements"),
-    (CAHR.Funding, "Fundings"),
-    (CAHR.Figure, "Figures"),
-    (CAHR.Decree, "Decrees"),
-    (CAHR.Agreement, "Agreements and treaties"),
-    (CAHR.Plan, "Plans"),
-    (CAHR.PlannedMeasure, "Planned measures"),
-    (CAHR.Document, "Other documents"),
-    (CAHR.Meeting, "Meetings"),
-    (CAHR.LegalAction, "Legal actions"),
-    (CAHR.Event, "Other events"),
-    (CAHR.Official, "Officials"),
-    (CAHR.Person, "People"),
-    (CAHR.PostHolding, "Posts held"),
-    (CAHR.Post, "Posts"),
-    (CAHR.Country, "Countries"),
-    (CAHR.Place, "Places"),
-    (CAHR.Organization, "Organisations"),
-    (CAHR.Agent, "Other agents"),
-    (SKOS.Concept, "Concepts and topics"),
-    (CAHR.ImpliedValue, "Implied values"),
-]
-OTHER = "Other"
+# (class, heading), most specific first: the one table of kinds (cahr/kinds.py).
+KINDS: list[tuple[URIRef, str]] = [(k.cls, k.heading) for k in kinds.KINDS]
+OTHER = kinds.OTHER
 
 
 @dataclass
@@ -67,11 +46,7 @@ class Group:
 
 
 def heading_of(index: Index, iri: str) -> str:
-    types = index.types.get(iri, set())
-    for cls, heading in KINDS:
-        if str(cls) in types:
-            return heading
-    return OTHER
+    return kinds.heading_of(index.types.get(iri, set()))
 
 
 def contributions(store: Store, index: Index, article: Article) -> list[Group]:

@@ -18,8 +18,8 @@ from rdflib.namespace import RDF, RDFS, SKOS
 from rdflib.term import Node
 
 from cahr.iris import CAHR, GRAPH, INFERRED_GRAPH, ONTOLOGY_GRAPH, SOURCE, slug_of
-from cahr.server.pages.explain import Axioms
 from cahr.server.pages.present import DateKey, date_key, local_name
+from cahr.server.pages.why import Axioms
 from cahr.store import Store
 
 LABEL_PROPERTIES = (RDFS.label, SKOS.prefLabel)

@@ -9,8 +9,9 @@ the value itself when it is the article's words, an implied-value mark's words,
 and only failing those the subject's ``cahr:evidence``, marked as not specific
 to the fact. Recorded disagreements (``cahr:Disagreement``) are shown with each
 claimed value, its article and its words. Facts only in the inferred graph are
-kept apart, each with a derivation (:mod:`cahr.server.pages.explain`), the
-trivial ones (superproperty and superclass copies, class expressions) folded.
+kept apart, each with its derivation as the build recorded it
+(:mod:`cahr.server.pages.why`), the trivial ones (superproperty and superclass
+copies, class expressions) folded.
 
 This module reads the store and returns plain data; templates render it.
 """
@@ -25,9 +26,9 @@ from rdflib.namespace import OWL, RDF, RDFS, SKOS
 from rdflib.term import Node
 
 from cahr.iris import CAHR, INFERRED_GRAPH, OA, ONTOLOGY_GRAPH, prefixed
-from cahr.server.pages.explain import Explainer, Explanation, expression_text
 from cahr.server.pages.index import Article, Implied, Index
 from cahr.server.pages.present import date_key, href, is_cahr_term, literal_text, term_title
+from cahr.server.pages.why import Explainer, Explanation, expression_text
 from cahr.store import Store
 
 SPELLINGS = (RDFS.label, SKOS.prefLabel, SKOS.altLabel)

@@ -18,22 +18,11 @@ from dataclasses import dataclass, field
 from rdflib import URIRef
 
 from cahr.iris import CAHR, INFERRED_GRAPH
+from cahr.kinds import timeline_kind
 from cahr.server.pages.index import Article, Implied, Index
 from cahr.server.pages.present import DateKey, date_key, href
 from cahr.store import Store
 
-# (class, kind shown on the page), most specific first: the first match names the kind.
-KINDS: list[tuple[URIRef, str]] = [
-    (CAHR.Statement, "statement"),
-    (CAHR.Funding, "funding"),
-    (CAHR.Decree, "decree"),
-    (CAHR.Agreement, "agreement"),
-    (CAHR.Article, "article"),
-    (CAHR.Document, "document"),
-    (CAHR.Meeting, "meeting"),
-    (CAHR.LegalAction, "legal action"),
-    (CAHR.Event, "event"),
-]
 DATE_PROPERTIES: dict[URIRef, str] = {
     CAHR.date: "",
     CAHR.startDate: "starts",
@@ -141,11 +130,7 @@ class Timeline:
 
 def kind_of(index: Index, iri: str) -> str | None:
     """The timeline kind of a resource (asserted or inferred type), or None if not shown."""
-    types = index.types.get(iri, set())
-    for cls, kind in KINDS:
-        if str(cls) in types:
-            return kind
-    return None
+    return timeline_kind(index.types.get(iri, set()))
 
 
 def timeline(store: Store, index: Index, graph: str | None = None) -> Timeline:

@@ -9,7 +9,7 @@ read, so it can be kept as sent and replayed in front of Flask, the way a
 reverse proxy's cache would.
 
 What is replayed: only a response that Flask answered from, or put into, the
-response cache (``cache.respond`` marks the request), with status 200, to a
+response cache (``cache.answered()`` names that answer), with status 200, to a
 GET without If-* or Range headers. The key holds the build, the path, the raw
 query string and every request header the answer depends on (Accept,
 Accept-Encoding, Host, the scheme, X-Forwarded-*); any other request goes to
@@ -31,7 +31,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from cahr.server.web.access import log_request
-from cahr.server.web.cache import HEADER, REPLAYABLE, Entry, ResponseCache
+from cahr.server.web.cache import HEADER, Entry, ResponseCache, answered, begin_request
 
 # Request headers whose presence sends the request to Flask: Flask answers
 # them (304, 412, 206) from the validators, which a replay does not check.
@@ -95,8 +95,9 @@ class Replay:
             sent[:] = [status, headers]
             return start_response(status, headers, exc_info)
 
+        begin_request()
         body = self.app(environ, remember)
-        entry: Entry | None = environ.get(REPLAYABLE)
+        entry: Entry | None = answered()
         if entry is None or not sent or not sent[0].startswith("200 "):
             return body
         try:

@@ -18,10 +18,10 @@ from rdflib.namespace import RDF, RDFS
 
 from cahr.dist import read_manifest
 from cahr.iris import BASE, CAHR, ID, INFERRED_GRAPH
-from cahr.server.pages.explain import Explainer
 from cahr.server.pages.index import get_index
 from cahr.server.pages.resource import Describer
 from cahr.server.pages.timeline import timeline
+from cahr.server.pages.why import Explainer, Explanation
 from cahr.server.state import get_store
 
 TOKAYEV = str(ID["kassym-jomart-tokayev"])
@@ -90,8 +90,29 @@ def test_implied_values_are_marked_with_their_reasoning(ld_client: FlaskClient) 
     assert "November 7th last year" in html
 
 
-def test_inferred_facts_are_explained(ld_app) -> None:
-    """Official (class definition), Agent (subclass chain), holdsPost (property chain)."""
+def _rules(explanation: Explanation | None) -> list[str]:
+    """The rules of a derivation and of the derivations of its premises, depth first."""
+    if explanation is None:
+        return []
+    found = [explanation.rule]
+    for premise in explanation.premises:
+        found += _rules(premise.explanation)
+    return found
+
+
+def _stated(explanation: Explanation | None) -> set[tuple]:
+    """The stated facts a derivation rests on, at any depth."""
+    if explanation is None:
+        return set()
+    found: set[tuple] = set()
+    for premise in explanation.premises:
+        found |= {premise.triple} if premise.asserted else _stated(premise.explanation)
+    return found
+
+
+def test_inferred_facts_are_explained_from_the_build_s_record(ld_app) -> None:
+    """Official (class definition), Agent (subclass chain), holdsPost (property chain):
+    each a lookup of the reasoner's record, which ends at stated facts."""
     with ld_app.test_request_context():
         store = get_store()
         index = get_index(store)
@@ -105,15 +126,35 @@ def test_inferred_facts_are_explained(ld_app) -> None:
             for q in store.quads(node, None, None, str(INFERRED_GRAPH))
             if explainer.explain(q[:3]) is None
         ]
-    assert official is not None and official.rule == "class definition"
-    assert (node, CAHR.holdsPost, ID["president-of-kazakhstan"]) in [
-        p.triple for p in official.premises
-    ]
-    assert agent is not None and agent.rule == "subclass"
-    assert [str(a[2]) for a in agent.axioms][-1] == "http://www.w3.org/ns/prov#Agent"
-    assert holds is not None and holds.rule == "property chain"
-    assert all(p.asserted for p in holds.premises[1:])
+        stated = explainer.explain((node, RDF.type, CAHR.Person))
+    assert official is not None
+    assert "intersection (cls-int1)" in _rules(official)
+    assert "property chain (prp-spo2)" in _rules(official)
+    assert any("owl:equivalentClass" in a or "cahr:Official" in a for a in official.axiom_texts)
+    assert agent is not None and agent.rule == "subclass (cax-sco)"
+    assert str(agent.axioms[0][2]) == "http://www.w3.org/ns/prov#Agent"
+    assert holds is not None and holds.rule == "property chain (prp-spo2)"
+    assert any(p.asserted for p in holds.premises)
+    assert all(p.asserted or p.explanation is not None for p in holds.premises)
+    assert (ID["president-of-kazakhstan"], RDF.type, CAHR.PublicPost) in _stated(official) or any(
+        p[1] == CAHR.heldPost for p in _stated(official)
+    )
     assert not unexplained
+    assert stated is None  # stated, not derived: the record has no entry
+
+
+def test_the_entity_page_shows_each_inferred_fact_s_recorded_derivation(
+    ld_client: FlaskClient,
+) -> None:
+    html = page(ld_client, "/id/kassym-jomart-tokayev")
+    section = html[html.index('id="inferred"') :]
+    rows = section.count('class="inferred-fact"')
+    assert rows > 5
+    assert "no simple rule here accounts for" not in section
+    assert section.count('<div class="why">') >= rows
+    for rule in ("subclass (cax-sco)", "property chain (prp-spo2)", "intersection (cls-int1)"):
+        assert rule in section, rule
+    assert "cahr:Person and (cahr:holdsPost some cahr:PublicPost)" in section
 
 
 def test_the_source_page_lists_what_the_article_contributed(

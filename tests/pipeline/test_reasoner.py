@@ -8,7 +8,10 @@ OWL RL vocabulary cover the rules our data does not use yet.
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Iterable
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -19,11 +22,13 @@ from rdflib.collection import Collection
 from rdflib.namespace import OWL, RDF, RDFS, XSD
 from rdflib.term import Node
 
+from cahr.derivations import Record
+from cahr.dist import DERIVATIONS_NAME, read_manifest
 from cahr.iris import CAHR, ID
 from cahr.layout import Layout
 from cahr.pipeline.load import load
 from cahr.pipeline.reason import Triple, infer, is_trivial, owlrl_closure, reason
-from cahr.pipeline.rules import NeedsReference, closure
+from cahr.pipeline.rules import DERIVATION_RULES, NeedsReference, closure, unimplemented
 
 EX = Namespace("http://example.org/")
 
@@ -126,7 +131,14 @@ def test_inconsistencies_are_reported_with_owlrls_messages() -> None:
     assert any("common individual http://example.org/rex" in m for m in messages)
 
 
-def test_has_key_is_left_to_owlrl() -> None:
+BAD_ONTOLOGY = Path(__file__).resolve().parent.parent / "data" / "ontology" / "unimplemented.ttl"
+
+
+def _line_of(path: Path, text: str) -> int:
+    return next(i for i, line in enumerate(path.read_text().splitlines(), 1) if text in line)
+
+
+def test_has_key_is_not_in_the_fast_engine_and_owlrl_still_reasons_with_it() -> None:
     key = BNode()
     asserted = [
         (EX.Person, OWL.hasKey, key),
@@ -136,7 +148,85 @@ def test_has_key_is_left_to_owlrl() -> None:
     ]
     with pytest.raises(NeedsReference):
         closure(asserted)
-    assert set(infer(asserted)) == set(infer(asserted, engine="owlrl"))
+    refused = reason(asserted)
+    assert len(refused.inferred) == 0
+    assert [(i.rule, i.property) for i in refused.inconsistencies] == [
+        ("not-implemented", OWL.hasKey)
+    ]
+    assert owlrl_closure(asserted)  # the reference still reasons with it
+
+
+def test_axioms_outside_the_rule_set_are_named() -> None:
+    graph = Graph().parse(BAD_ONTOLOGY)
+    found = {(i.property, i.focus) for i in unimplemented(graph)}
+    assert (OWL.hasKey, CAHR.Passport) in found
+    assert (OWL.ReflexiveProperty, CAHR.knows) in found
+    assert OWL.minCardinality in {p for p, _ in found}
+    assert len(found) == 3
+    # the real ontology and data use the implemented rule set only
+    assert not unimplemented([(RDF.nil, OWL.maxCardinality, Literal(1))])
+    assert unimplemented([(RDF.nil, OWL.maxCardinality, Literal(2))])
+
+
+@pytest.mark.slow
+def test_the_build_refuses_an_axiom_it_does_not_implement(project_copy: Layout) -> None:
+    """exit 1, and file:line and the axiom for each, so the maintainer knows what to change."""
+    import shutil
+
+    target = project_copy.ontology_dir / BAD_ONTOLOGY.name
+    shutil.copy(BAD_ONTOLOGY, target)
+    result = subprocess.run(
+        [sys.executable, "-m", "cahr.cli", "--root", str(project_copy.root), "build"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 1, result.stderr
+    assert not project_copy.dist_dir.exists()
+    report = result.stderr + result.stdout
+    for text, term in (
+        ("owl:hasKey", "owl:hasKey"),
+        ("owl:ReflexiveProperty", "owl:ReflexiveProperty"),
+        ("owl:minCardinality", "owl:minCardinality"),
+    ):
+        where = f"ontology/{BAD_ONTOLOGY.name}:{_line_of(target, text)}:"
+        line = next((x for x in report.splitlines() if where in x), None)
+        assert line is not None, (where, report)
+        assert term in line and "does not implement" in line, line
+
+
+def test_every_inferred_triple_has_a_derivation_that_ends_at_stated_facts(
+    layout: Layout,
+) -> None:
+    """The record is well founded: each premise is asserted or has its own derivation,
+    and no derivation rests on what it concludes."""
+    loaded = load(layout)
+    asserted = {q[:3] for q in loaded.dataset.quads((None, None, None, None))}
+    reasoned = reason(asserted)
+    record = reasoned.derivations
+    assert set(reasoned.inferred) <= set(record)
+    depth: dict[Triple, int] = {}
+
+    def depth_of(triple: Triple, path: frozenset[Triple]) -> int:
+        if triple in asserted:
+            return 0
+        assert triple not in path, "a derivation rests on its own conclusion"
+        if triple not in depth:
+            rule, premises = record[triple]
+            assert rule in DERIVATION_RULES, rule
+            depth[triple] = 1 + max((depth_of(p, path | {triple}) for p in premises), default=0)
+        return depth[triple]
+
+    assert max(depth_of(t, frozenset()) for t in reasoned.inferred) >= 3
+
+
+def test_the_published_record_is_the_reasoner_s(dist: Path) -> None:
+    record = Record(dist / DERIVATIONS_NAME)
+    assert len(record) == read_manifest(dist)["derivations"]
+    tokayev = ID["kassym-jomart-tokayev"]
+    found = record.of((tokayev, CAHR.holdsPost, ID["president-of-kazakhstan"]), lambda n: ())
+    assert found is not None and found.rule == "prp-spo2"
+    assert (CAHR.holdsPost, OWL.propertyChainAxiom) in {a[:2] for a in found.axioms}
 
 
 def test_an_unknown_engine_is_refused() -> None:

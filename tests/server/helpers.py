@@ -1,12 +1,15 @@
-"""Helpers shared by the server tests: queries, error checks, CPU accounting."""
+"""Helpers shared by the server tests: queries, error checks, and the /proc readers
+(``benchmarks/procfs.py``, shared with the benchmarks)."""
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
 from typing import Any
 
 from werkzeug.test import TestResponse
+
+from benchmarks.procfs import alive, cpu_seconds, descendants
+
+__all__ = ["alive", "count_of", "cpu_seconds", "descendants", "error_of"]
 
 GRAPH = "https://w3id.org/cahr/graph/"
 DIALOGUE = GRAPH + "us-kazakhstan-dialogue-2024"
@@ -42,43 +45,3 @@ def count_of(response: TestResponse) -> int:
     assert response.status_code == 200, response.get_data(as_text=True)
     [row] = response.get_json()["results"]["bindings"]
     return int(next(iter(row.values()))["value"])
-
-
-def cpu_seconds(pids: list[int]) -> dict[int, float]:
-    """User + system CPU seconds of each live process (gone ones are left out)."""
-    ticks = os.sysconf("SC_CLK_TCK")
-    found = {}
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except (FileNotFoundError, ProcessLookupError):
-            continue
-        found[pid] = (int(fields[11]) + int(fields[12])) / ticks
-    return found
-
-
-def descendants(root: int) -> list[int]:
-    """``root`` and every process below it."""
-    children: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-            except (FileNotFoundError, ProcessLookupError, IndexError):
-                continue
-            children.setdefault(ppid, []).append(int(entry.name))
-    found, todo = [], [root]
-    while todo:
-        pid = todo.pop()
-        found.append(pid)
-        todo.extend(children.get(pid, []))
-    return found
-
-
-def alive(pid: int) -> bool:
-    """Whether ``pid`` is a running (not a zombie) process."""
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (FileNotFoundError, ProcessLookupError):
-        return False
-    return state != "Z"
