@@ -81,7 +81,7 @@ def _type_clashes(
 
     def up(cls: Node) -> set[Node]:
         if cls not in supers:
-            supers[cls] = set(ontology.transitive_objects(cls, RDFS.subClassOf))
+            supers[cls] = {c for c in ontology.transitive_objects(cls, RDFS.subClassOf) if c}
         return supers[cls]
 
     types: dict[Node, dict[str, set[Node]]] = {}
@@ -267,7 +267,7 @@ def _disagreements(
         claimed: set[str] = set()
         ok = True
         for claim in sorted(union.objects(node, CAHR.hasClaim), key=str):
-            ins = [articles.get(a) for a in union.objects(claim, CAHR.claimedIn)]
+            ins = [articles.get(URIRef(str(a))) for a in union.objects(claim, CAHR.claimedIn)]
             if len(ins) != 1 or ins[0] is None:
                 fault(f"the claim {prefixed(str(claim))} names no article of kg/ (cahr:claimedIn)")
                 ok = False

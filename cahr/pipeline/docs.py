@@ -108,13 +108,13 @@ def ontology_html(ontology: Graph) -> str:
 def _individuals(ontology: Graph) -> str:
     """A section for the named individuals of ``cahr:``, which pyLODE 3.3 leaves out."""
     rows = []
-    for term in sorted(ontology.subjects(RDF.type, OWL.NamedIndividual)):
+    for term in sorted(ontology.subjects(RDF.type, OWL.NamedIndividual), key=str):
         if not (isinstance(term, URIRef) and str(term).startswith(str(CAHR))):
             continue
         local = html.escape(str(term)[len(str(CAHR)) :])
         kinds = ", ".join(
             f"<code>cahr:{html.escape(str(c)[len(str(CAHR)) :])}</code>"
-            for c in sorted(ontology.objects(term, RDF.type))
+            for c in sorted(ontology.objects(term, RDF.type), key=str)
             if str(c).startswith(str(CAHR))
         )
         definition = next(iter(ontology.objects(term, SKOS.definition)), "")

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from collections.abc import Set as AbstractSet
 from pathlib import Path
 
 from rdflib import Graph, Literal, URIRef
@@ -109,11 +110,11 @@ def _unmarked(graph: Graph, slug: str, path: Path, text: str, layout: Layout) ->
             or not any(_folded(name) in _folded(story) for name in _names_of(graph, s))
         )
     }
-    for subject, prop, value in sorted(graph, key=str):
-        if value in furniture and prop not in _NOT_FACTS and subject not in furniture:
+    for subject, predicate, value in sorted(graph, key=str):
+        if value in furniture and predicate not in _NOT_FACTS and subject not in furniture:
             what = f"{prefixed(str(value))}, which only the {_names(furniture[value])} names,"
             yield from _check(
-                marks, graph, subject, prop, value, furniture[value], path, layout, what
+                marks, graph, subject, predicate, value, furniture[value], path, layout, what
             )
 
 
@@ -144,7 +145,7 @@ def _check(
     subject: Node,
     prop: Node,
     value: Node,
-    kinds: set[Node],
+    kinds: AbstractSet[Node],
     path: Path,
     layout: Layout,
     what: str,
@@ -180,7 +181,7 @@ def _check(
     )
 
 
-def _names(kinds: set[Node]) -> str:
+def _names(kinds: AbstractSet[Node]) -> str:
     return (
         " or ".join(sorted(str(k).rsplit("#", 1)[-1] for k in kinds))
         .replace("PhotoCaption", "photo caption")
