@@ -21,6 +21,7 @@ from cahr.pipeline.load import Loaded, load
 from cahr.pipeline.memory import cyclic_gc_paused
 from cahr.pipeline.publish import publish
 from cahr.pipeline.reason import reason
+from cahr.pipeline.search_index import write_index
 from cahr.pipeline.validate import Report, validate
 
 
@@ -108,6 +109,7 @@ def _build(layout: Layout, out: Path) -> Built:
             # VoID/DCAT, ontology docs and examples are written before the swap,
             # so that dist/ never holds data without its description.
             with _timed(checked.timings, "publish"):
+                manifest = write_index(layout, staging, manifest, graphs)
                 return publish(layout, staging, manifest)
 
         manifest = write_dist(
