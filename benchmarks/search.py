@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import os
 import platform
 import shutil
 import sqlite3
@@ -80,13 +81,20 @@ def percentiles(samples: list[float]) -> tuple[float, float]:
     return statistics.median(ordered) * 1000, p99 * 1000
 
 
-def timed(call: Callable[[], object], runs: int) -> list[float]:
+def timed(call: Callable[[], object], runs: int, cpu: list[float] | None = None) -> list[float]:
+    """Wall seconds of each of ``runs`` calls (after one to warm up); CPU seconds into ``cpu``.
+
+    The CPU time of the calling thread is what the search costs; wall time adds what
+    other processes on a shared machine take meanwhile.
+    """
     call()  # warm: the first read of a page from disk is not what a server sees
     out = []
     for _ in range(runs):
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.thread_time()
         call()
         out.append(time.perf_counter() - start)
+        if cpu is not None:
+            cpu.append(time.thread_time() - start_cpu)
     return out
 
 
@@ -98,9 +106,9 @@ def fts5(layout: Layout, graphs: dict[str, Graph], folder: Path, runs: int) -> d
     path = folder / "search.sqlite"
     path.write_bytes(data)
     index = SearchIndex(path)
-    search, suggest = [], []
+    search, suggest, cpu = [], [], []
     for q in QUERIES:
-        search += timed(lambda q=q: index.search(q), runs)
+        search += timed(lambda q=q: index.search(q), runs, cpu)
     for q in SUGGEST:
         suggest += timed(lambda q=q: index.suggest(q), runs)
     rows = sqlite3.connect(path).execute("SELECT count(*) FROM hits").fetchone()[0]
@@ -111,6 +119,7 @@ def fts5(layout: Layout, graphs: dict[str, Graph], folder: Path, runs: int) -> d
         "bytes": len(data),
         "same bytes": data == again,
         "search": percentiles(search),
+        "cpu": percentiles(cpu),
         "suggest": percentiles(suggest),
     }
 
@@ -182,9 +191,9 @@ def tantivy(layout: Layout, graphs: dict[str, Graph], folder: Path, runs: int) -
         for _, address in searcher.search(query, CANDIDATES).hits:
             snippets.snippet_from_doc(searcher.doc(address)).to_html()
 
-    samples = []
+    samples, cpu = [], []
     for q in QUERIES:
-        samples += timed(lambda q=q: search(q), runs)
+        samples += timed(lambda q=q: search(q), runs, cpu)
     size = sum(p.stat().st_size for p in first.rglob("*") if p.is_file())
     return {
         "rows": len(rows),
@@ -192,6 +201,7 @@ def tantivy(layout: Layout, graphs: dict[str, Graph], folder: Path, runs: int) -
         "bytes": size,
         "same bytes": folder_digest(first) == folder_digest(second),
         "search": percentiles(samples),
+        "cpu": percentiles(cpu),
         "version": getattr(engine, "__version__", "?"),
     }
 
@@ -208,12 +218,14 @@ def main(argv: list[str] | None = None) -> None:
             generate(args.factor, args.growth)
         projects.append((f"{args.factor}x", Layout.at(args.growth)))
     print(f"SQLite {sqlite3.sqlite_version}, Python {platform.python_version()}, ")
+    print(f"load average at the start: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     print(f"{len(QUERIES)} searches and {len(SUGGEST)} autocompletions, {args.runs} runs each\n")
     print(
         "| factor | engine | rows | build s | size MiB | two builds same bytes "
-        "| search p50 ms | search p99 ms | suggest p50 ms | suggest p99 ms |"
+        "| search p50 ms | search p99 ms | search CPU p50 ms | search CPU p99 ms "
+        "| suggest p50 ms | suggest p99 ms |"
     )
-    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     for name, layout in projects:
         graphs = graphs_of(layout)
         folder = Path(tempfile.mkdtemp(prefix="cahr-search-bench-"))
@@ -223,7 +235,7 @@ def main(argv: list[str] | None = None) -> None:
                 ("Tantivy", tantivy(layout, graphs, folder, args.runs)),
             ):
                 if not found:
-                    print(f"| {name} | {engine} | not installed | | | | | | | |")
+                    print(f"| {name} | {engine} | not installed | | | | | | | | | |")
                     continue
                 if "version" in found:
                     engine = f"{engine} {found['version']}"
@@ -232,6 +244,7 @@ def main(argv: list[str] | None = None) -> None:
                     f"| {name} | {engine} | {found['rows']:,} | {found['build']:.2f} "
                     f"| {found['bytes'] / 2**20:.2f} | {'yes' if found['same bytes'] else 'no'} "
                     f"| {found['search'][0]:.2f} | {found['search'][1]:.2f} "
+                    f"| {found['cpu'][0]:.2f} | {found['cpu'][1]:.2f} "
                     + (
                         f"| {suggest[0]:.2f} | {suggest[1]:.2f} |"
                         if isinstance(suggest[0], float)
@@ -241,6 +254,7 @@ def main(argv: list[str] | None = None) -> None:
                 )
         finally:
             shutil.rmtree(folder, ignore_errors=True)
+    print(f"\nload average at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 
 if __name__ == "__main__":

@@ -25,7 +25,8 @@ MAX_TERMS = 12
 WORD = re.compile(r"[^\W_]+")
 # How much a match in each field counts: a name is what a researcher looks for first.
 WEIGHTS = {"name": 4.0, "quote": 1.5, "passage": 1.0}
-CANDIDATES = 300  # best-ranked rows read per search, before grouping
+RANKED = 1000  # matches of a group ranked by BM25 (the first in the group's stored order)
+CANDIDATES = 100  # best-ranked rows of a group read, with snippets, before grouping
 PER_GROUP = 25
 SUGGESTIONS = 8
 OPEN, CLOSE = "\x02", "\x03"  # FTS5 snippet markers, made into <mark> after escaping
@@ -120,6 +121,10 @@ class SearchIndex:
         )
         self._lock = threading.Lock()
         self._kinds: list[str] | None = None
+        self._ranges = {grp: (0, -1) for grp in GROUPS}
+        for key, value in self._rows("SELECT key, value FROM meta WHERE key LIKE 'rows:%'"):
+            lo, hi = str(value).split()
+            self._ranges[str(key)[5:]] = (int(lo), int(hi))
 
     def close(self) -> None:
         self._db.close()
@@ -147,20 +152,11 @@ class SearchIndex:
         if article:
             where.append("article = ?")
             params.append(article)
-        weight = " ".join(f"WHEN '{f}' THEN {w}" for f, w in WEIGHTS.items())
-        # Rank first, then make snippets for the few rows kept, not for every match.
-        rows = self._rows(
-            f"""
-            WITH best AS (
-              SELECT rowid AS id, bm25(hits) * CASE field {weight} ELSE 1.0 END AS score
-              FROM hits WHERE {" AND ".join(where)} ORDER BY score, rowid LIMIT {CANDIDATES})
-            SELECT grp, iri, label, field, types, article, anchor, best.score,
-                   snippet(hits, 0, char(2), char(3), '…', 14)
-            FROM hits JOIN best ON hits.rowid = best.id
-            WHERE hits MATCH ? ORDER BY best.score, best.id
-            """,
-            (*params, expression),
-        )
+        rows: list[tuple[object, ...]] = []
+        for grp in GROUPS:
+            found, cut = self._ranked(" AND ".join(where), params, self._ranges[grp])
+            rows += found
+            more[grp] = cut
         by_key: dict[tuple[str, str], Result] = {}
         for grp, iri, label, fld, types, slug, anchor, score, snip in rows:
             key = (str(iri), str(anchor)) if grp == "passage" else (str(iri), "")
@@ -185,6 +181,47 @@ class SearchIndex:
                     found.anchor = str(anchor)
         return Found(terms, groups, more)
 
+    def _ranked(
+        self, where: str, params: list[str], span: tuple[int, int]
+    ) -> tuple[list[tuple[object, ...]], bool]:
+        """The best rows of one group (rowids ``span``), with snippets; and whether some
+        matches were left unranked.
+
+        A group's rows are stored in a fixed order (names before quotes, short texts
+        before long: roughly what BM25 puts first for one word), so the first RANKED
+        matches in rowid order are found by streaming the posting lists, and only they
+        are ranked: the cost is bounded however many rows match ("kazakhstan" at 100x).
+        """
+        lo, hi = span
+        found = self._rows(
+            f"SELECT rowid FROM hits WHERE {where} AND rowid BETWEEN ? AND ? "
+            f"LIMIT 1 OFFSET {RANKED - 1}",
+            (*params, lo, hi),
+        )
+        bound = int(found[0][0]) if found else hi  # type: ignore[call-overload]
+        weight = " ".join(f"WHEN '{f}' THEN {w}" for f, w in WEIGHTS.items())
+        best = self._rows(
+            f"SELECT rowid, bm25(hits) * CASE field {weight} ELSE 1.0 END AS score FROM hits "
+            f"WHERE {where} AND rowid BETWEEN ? AND ? ORDER BY score, rowid LIMIT {CANDIDATES}",
+            (*params, lo, bound),
+        )
+        if not best:
+            return [], False
+        scores = {int(i): float(sc) for i, sc in best}  # type: ignore[call-overload, arg-type]
+        marks = ",".join("?" * len(scores))
+        snippets = {
+            int(row[0]): row[1:]  # type: ignore[call-overload]
+            for row in self._rows(
+                "SELECT rowid, grp, iri, label, field, types, article, anchor, "
+                "snippet(hits, 0, char(2), char(3), '…', 14) FROM hits "
+                f"WHERE hits MATCH ? AND rowid IN ({marks})",
+                (params[0], *scores),
+            )
+        }
+        ordered = sorted(scores, key=lambda i: (scores[i], i))
+        rows = [(*snippets[i][:7], scores[i], snippets[i][7]) for i in ordered if i in snippets]
+        return rows, bound < hi
+
     def suggest(self, q: str) -> list[dict[str, str]]:
         """Names that start with the words typed, one per resource, for autocomplete.
 
@@ -193,9 +230,10 @@ class SearchIndex:
         expression = match_expression(terms_of(q))
         if expression is None:
             return []
+        # Names are stored shortest first: the first matches are the likeliest completions.
         rows = self._rows(
             "SELECT iri, label, types, text FROM names WHERE names MATCH ? "
-            "ORDER BY bm25(names), length(text), rowid LIMIT 60",
+            f"LIMIT {SUGGESTIONS * 8}",
             (expression,),
         )
         out: dict[str, dict[str, str]] = {}

@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from rdflib import Graph, Literal, URIRef
+from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS, SKOS
 from rdflib.term import Node
 
@@ -51,6 +51,17 @@ NAME_PROPERTIES = (
     CAHR.titleAsWritten,
 )
 QUOTE_PROPERTIES = (CAHR.evidence, CAHR.quote, CAHR.exactWords)
+# Every property this stage reads from an article's graph.
+USED = (
+    *NAME_PROPERTIES,
+    *QUOTE_PROPERTIES,
+    RDF.type,
+    CAHR.title,
+    CAHR.attestation,
+    CAHR.vouchesFor,
+    CAHR.impliedSubject,
+    CAHR.impliedProperty,
+)
 # Prefix indexes of 2 and 3 characters make short prefixes ("ti*") cheap to expand.
 SCHEMA = """
 PRAGMA page_size = 4096;
@@ -116,13 +127,18 @@ def write_index(
 
 def build_index(layout: Layout, graphs: Mapping[str, Graph]) -> bytes:
     """The bytes of the index of ``graphs`` and of the archived texts under ``layout``."""
-    articles = {
-        str(iri)[len(str(GRAPH)) :]: graph
-        for iri, graph in graphs.items()
+    article_iris = {
+        str(iri)
+        for iri in graphs
         if str(iri).startswith(str(GRAPH))
         and str(iri) not in (str(ONTOLOGY_GRAPH), str(INFERRED_GRAPH))
     }
-    types = _types([*articles.values(), graphs.get(str(INFERRED_GRAPH), Graph())])
+    articles = {
+        iri[len(str(GRAPH)) :]: facts
+        for iri, facts in _statements(graphs, article_iris, USED).items()
+    }
+    inferred = graphs.get(str(INFERRED_GRAPH), Graph())
+    types = _types([*articles.values(), Facts(inferred.triples((None, RDF.type, None)))])
     labels = _labels(articles.values())
     hits: set[Hit] = set()
     located: set[Located] = set()
@@ -157,7 +173,63 @@ def build_index(layout: Layout, graphs: Mapping[str, Graph]) -> bytes:
             if span:
                 label = labels.get(resource, resource.rsplit("/", 1)[-1])
                 located.add(Located(slug, span[0], span[1], words, resource, label, properties))
-    return _write(sorted(hits), sorted(located), texts, paragraphs)
+    return _write(sorted(hits, key=_stored_order), sorted(located), texts, paragraphs)
+
+
+GROUP_ORDER = {"resource": 0, "statement": 1, "passage": 2}
+FIELD_ORDER = {"name": 0, "quote": 1, "passage": 2}
+
+
+def _stored_order(hit: Hit) -> tuple[int, int, int, Hit]:
+    """Groups apart; in each, names before quotes, short before long (``cahr.search`` ranks
+    the first matches in this order when there are too many to rank them all)."""
+    return (GROUP_ORDER[hit.grp], FIELD_ORDER[hit.field], len(hit.text), hit)
+
+
+class Facts:
+    """The statements of one graph that this stage reads, indexed as it reads them."""
+
+    def __init__(self, triples: Iterable[tuple[Node, Node, Node]]) -> None:
+        self.by_predicate: dict[Node, list[tuple[Node, Node]]] = {}
+        self.by_subject: dict[tuple[Node, Node], list[Node]] = {}
+        self.by_object: dict[tuple[Node, Node], list[Node]] = {}
+        for s, p, o in triples:
+            self.by_predicate.setdefault(p, []).append((s, o))
+            self.by_subject.setdefault((s, p), []).append(o)
+            self.by_object.setdefault((p, o), []).append(s)
+
+    def subject_objects(self, p: Node) -> list[tuple[Node, Node]]:
+        return self.by_predicate.get(p, [])
+
+    def objects(self, s: Node, p: Node) -> list[Node]:
+        return self.by_subject.get((s, p), [])
+
+    def subjects(self, p: Node, o: Node) -> list[Node]:
+        return self.by_object.get((p, o), [])
+
+    def has(self, s: Node, p: Node, o: Node) -> bool:
+        return o in self.by_subject.get((s, p), ())
+
+
+def _statements(
+    graphs: Mapping[str, Graph], wanted: set[str], predicates: Iterable[URIRef]
+) -> dict[str, Facts]:
+    """The statements with ``predicates`` of each graph named in ``wanted``.
+
+    Read by predicate across each store once: a pattern on one named graph of a Dataset
+    walks every graph's statements and keeps that graph's, so reading graph by graph
+    would grow with the square of the number of articles.
+    """
+    found: dict[str, list[tuple[Node, Node, Node]]] = {iri: [] for iri in wanted}
+    stores = {id(g.store): g.store for iri, g in graphs.items() if iri in wanted}
+    for store in stores.values():
+        view = Dataset(store=store)
+        for p in predicates:
+            for s, _, o, context in view.quads((None, p, None, None)):
+                name = str(getattr(context, "identifier", context))
+                if name in found:
+                    found[name].append((s, p, o))
+    return {iri: Facts(triples) for iri, triples in found.items()}
 
 
 def _hit(
@@ -201,15 +273,30 @@ def _write(
                 ],
             )
             db.executemany(
-                "INSERT INTO hits(text, grp, iri, label, field, types, article, anchor) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO hits(rowid, text, grp, iri, label, field, types, article, anchor) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
-                    (h.text, h.grp, h.iri, h.label, h.field, h.types, h.article, h.anchor)
-                    for h in hits
+                    (n, h.text, h.grp, h.iri, h.label, h.field, h.types, h.article, h.anchor)
+                    for n, h in enumerate(hits, 1)
                 ],
             )
-            names = sorted({(h.text, h.iri, h.label, h.types) for h in hits if h.field == "name"})
-            db.executemany("INSERT INTO names VALUES (?, ?, ?, ?)", names)
+            rowid = 0
+            for grp in GROUP_ORDER:
+                count = sum(1 for h in hits if h.grp == grp)
+                db.execute(
+                    "INSERT INTO meta VALUES (?, ?)",
+                    (f"rows:{grp}", f"{rowid + 1} {rowid + count}"),
+                )
+                rowid += count
+            # Shortest first: the first matches of a prefix are the likeliest completions.
+            names = sorted(
+                {(h.text, h.iri, h.label, h.types) for h in hits if h.field == "name"},
+                key=lambda n: (len(n[0]), n),
+            )
+            db.executemany(
+                "INSERT INTO names(rowid, text, iri, label, types) VALUES (?, ?, ?, ?, ?)",
+                [(n, *name) for n, name in enumerate(names, 1)],
+            )
             # One b-tree per index, no deleted-row history: smaller, and the same bytes each time.
             db.execute("INSERT INTO hits(hits) VALUES ('optimize')")
             db.execute("INSERT INTO names(names) VALUES ('optimize')")
@@ -223,7 +310,7 @@ def _write(
 # -- what the graphs hold ------------------------------------------------------------------
 
 
-def _types(graphs: Iterable[Graph]) -> dict[str, set[str]]:
+def _types(graphs: Iterable[Facts]) -> dict[str, set[str]]:
     """The local names of the cahr: (and skos:Concept) classes of each resource."""
     found: dict[str, set[str]] = {}
     for graph in graphs:
@@ -237,7 +324,7 @@ def _types(graphs: Iterable[Graph]) -> dict[str, set[str]]:
     return found
 
 
-def _labels(graphs: Iterable[Graph]) -> dict[str, str]:
+def _labels(graphs: Iterable[Facts]) -> dict[str, str]:
     """One label per resource, as the site shows it: English rdfs:label, then skos:prefLabel."""
     ranked: dict[str, tuple[int, str]] = {}
     for graph in graphs:
@@ -250,7 +337,7 @@ def _labels(graphs: Iterable[Graph]) -> dict[str, str]:
     return {k: v for k, (_, v) in ranked.items()}
 
 
-def _title(graph: Graph, slug: str, labels: dict[str, str]) -> str:
+def _title(graph: Facts, slug: str, labels: dict[str, str]) -> str:
     titles = sorted(str(o) for o in graph.objects(SOURCE[slug], CAHR.title))
     return titles[0] if titles else labels.get(str(SOURCE[slug]), slug)
 
@@ -260,14 +347,14 @@ def _pages(iri: Node) -> bool:
     return isinstance(iri, URIRef) and str(iri).startswith((str(ID), str(SOURCE)))
 
 
-def _names(graph: Graph) -> Iterable[tuple[str, str]]:
+def _names(graph: Facts) -> Iterable[tuple[str, str]]:
     for prop in NAME_PROPERTIES:
         for s, o in graph.subject_objects(prop):
             if _pages(s) and isinstance(o, Literal) and str(o).strip():
                 yield str(s), str(o)
 
 
-def _quotes(graph: Graph) -> Iterable[tuple[str, str, str]]:
+def _quotes(graph: Facts) -> Iterable[tuple[str, str, str]]:
     """(resource, properties vouched for, words) for every quote of an article's graph.
 
     A quote on an attestation speaks for the resource that holds the attestation
@@ -285,7 +372,7 @@ def _quotes(graph: Graph) -> Iterable[tuple[str, str, str]]:
                 for holder in holders:
                     yield str(holder), vouched, words
                 continue
-            if (s, RDF.type, CAHR.ImpliedValue) in graph:
+            if graph.has(s, RDF.type, CAHR.ImpliedValue):
                 subjects = [x for x in graph.objects(s, CAHR.impliedSubject) if _pages(x)]
                 vouched = " ".join(sorted(str(p) for p in graph.objects(s, CAHR.impliedProperty)))
                 for subject in subjects:
@@ -325,8 +412,11 @@ class QuoteFinder:
     def __init__(self, text: str) -> None:
         folded: list[str] = []
         origin: list[int] = []
+        fold: dict[str, str] = {}
         for i, char in enumerate(text):
-            char = normalise(char) or " "  # one character in, one out (or white space)
+            if char not in fold:  # one character in, one out (white space: a space)
+                fold[char] = normalise(char) or " "
+            char = fold[char]
             if char == " " and (not folded or folded[-1] == " "):
                 continue
             folded.append(char)
