@@ -26,10 +26,11 @@ WORD = re.compile(r"[^\W_]+")
 # How much a match in each field counts: a name is what a researcher looks for first.
 WEIGHTS = {"name": 4.0, "quote": 1.5, "passage": 1.0}
 RANKED = 1000  # matches of a group ranked by BM25 (the first in the group's stored order)
-CANDIDATES = 100  # best-ranked rows of a group read, with snippets, before grouping
+CANDIDATES = 80  # best-ranked rows of a group read before grouping
 PER_GROUP = 25
 SUGGESTIONS = 8
-OPEN, CLOSE = "\x02", "\x03"  # FTS5 snippet markers, made into <mark> after escaping
+OPEN, CLOSE = "\x02", "\x03"  # around a word found; made into <mark> after escaping
+SNIPPET_WORDS = 24
 GROUPS = ("resource", "statement", "passage")
 
 
@@ -109,6 +110,39 @@ def match_expression(terms: list[str]) -> str | None:
     return " ".join(f'"{t}"*' for t in terms) or None
 
 
+def fold(word: str) -> str:
+    """A word as the index compares it: case and diacritics removed (unicodec61's
+    ``remove_diacritics 2``, near enough for marking the words found)."""
+    decomposed = unicodedata.normalize("NFKD", word)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
+def snippet(text: str, terms: list[str], words: int = SNIPPET_WORDS) -> str:
+    """About ``words`` words of ``text`` around its first match, each word that starts
+    with one of ``terms`` (folded) between the OPEN and CLOSE markers.
+
+    >>> snippet("Mukhtar Tileuberdi said", ["tileub"]).replace(OPEN, "[").replace(CLOSE, "]")
+    'Mukhtar [Tileuberdi] said'
+    """
+    found = list(WORD.finditer(text))
+    hits = [i for i, m in enumerate(found) if fold(m.group()).startswith(tuple(terms))]
+    first = hits[0] if hits else 0
+    start = max(0, min(first - words // 4, len(found) - words))
+    end = min(len(found), start + words)
+    if not found:
+        return text[:200]
+    begin = found[start].start() if start else 0
+    finish = found[end - 1].end() if end < len(found) else len(text)
+    out, at = [], begin
+    for i in range(start, end):
+        m = found[i]
+        out.append(text[at : m.start()])
+        out.append(f"{OPEN}{m.group()}{CLOSE}" if i in hits else m.group())
+        at = m.end()
+    out.append(text[at:finish])
+    return ("…" if start else "") + "".join(out).strip() + ("…" if end < len(found) else "")
+
+
 class SearchIndex:
     """The search index of one build, opened read-only."""
 
@@ -158,7 +192,8 @@ class SearchIndex:
             rows += found
             more[grp] = cut
         by_key: dict[tuple[str, str], Result] = {}
-        for grp, iri, label, fld, types, slug, anchor, score, snip in rows:
+        folded_terms = [fold(t) for t in terms]
+        for grp, iri, label, fld, types, slug, anchor, score, text in rows:
             key = (str(iri), str(anchor)) if grp == "passage" else (str(iri), "")
             found = by_key.get(key)
             if found is None:
@@ -175,8 +210,11 @@ class SearchIndex:
                     float(score),  # type: ignore[arg-type]
                 )
                 groups[str(grp)].append(found)
-            if len(found.snippets) < 2 and all(s != snip for _, s in found.snippets):
-                found.snippets.append((str(fld), str(snip)))
+            if len(found.snippets) >= 2:
+                continue
+            snip = snippet(str(text), folded_terms)
+            if all(s != snip for _, s in found.snippets):
+                found.snippets.append((str(fld), snip))
                 if not found.anchor and anchor:
                     found.anchor = str(anchor)
         return Found(terms, groups, more)
@@ -209,17 +247,18 @@ class SearchIndex:
             return [], False
         scores = {int(i): float(sc) for i, sc in best}  # type: ignore[call-overload, arg-type]
         marks = ",".join("?" * len(scores))
-        snippets = {
+        # The stored columns by rowid alone (no MATCH): FTS5's snippet() would run the
+        # match again for every row, which at 100x cost more than all the rest.
+        stored = {
             int(row[0]): row[1:]  # type: ignore[call-overload]
             for row in self._rows(
-                "SELECT rowid, grp, iri, label, field, types, article, anchor, "
-                "snippet(hits, 0, char(2), char(3), '…', 14) FROM hits "
-                f"WHERE hits MATCH ? AND rowid IN ({marks})",
-                (params[0], *scores),
+                "SELECT rowid, grp, iri, label, field, types, article, anchor, text FROM hits "
+                f"WHERE rowid IN ({marks})",
+                tuple(scores),
             )
         }
         ordered = sorted(scores, key=lambda i: (scores[i], i))
-        rows = [(*snippets[i][:7], scores[i], snippets[i][7]) for i in ordered if i in snippets]
+        rows = [(*stored[i][:7], scores[i], stored[i][7]) for i in ordered if i in stored]
         return rows, bound < hi
 
     def suggest(self, q: str) -> list[dict[str, str]]:
