@@ -187,10 +187,10 @@ class SearchIndex:
             where.append("article = ?")
             params.append(article)
         rows: list[tuple[object, ...]] = []
-        for grp in GROUPS:
-            found, cut = self._ranked(" AND ".join(where), params, self._ranges[grp])
-            rows += found
-            more[grp] = cut
+        for group in GROUPS:
+            ranked, cut = self._ranked(" AND ".join(where), params, self._ranges[group])
+            rows += ranked
+            more[group] = cut
         by_key: dict[tuple[str, str], Result] = {}
         folded_terms = [fold(t) for t in terms]
         for grp, iri, label, fld, types, slug, anchor, score, text in rows:
