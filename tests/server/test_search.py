@@ -12,9 +12,12 @@ import io
 import re
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from rdflib import Dataset, URIRef
 from rdflib.namespace import RDF, SKOS
 
@@ -289,3 +292,31 @@ def test_the_timeline_forms_hold_its_dates(http: httpx.Client, quads: Dataset) -
         assert any(v.startswith(entry["date"]) for v in values), entry
     kinds = {e["kind"] for e in entries}
     assert {"statement", "decree"} <= kinds
+
+
+# -- random input, in process -------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def search_app(dist: Path) -> Any:
+    from cahr.server import create_app
+    from tests.server.conftest import served
+
+    made = create_app({"dist": str(dist), "cache_mb": 0})
+    yield made
+    served(made).close()
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    q=st.text(max_size=600),
+    kind=st.sampled_from(["", "Person", "Statement", "x\u0000", "Person*"]),
+    path=st.sampled_from(["/search", "/search.json", "/search.csv", "/search/suggest"]),
+)
+def test_random_searches_never_fail_the_server(
+    search_app: Any, q: str, kind: str, path: str
+) -> None:
+    answer = search_app.test_client().get(path, query_string={"q": q, "kind": kind})
+    assert answer.status_code < 500, (q, kind, answer.data[:200])
+    if answer.status_code >= 400:
+        assert answer.get_json()["error"]["message"]
