@@ -73,6 +73,14 @@ EXTRAS[DERIVATIONS_NAME] = (
     "why each inferred triple holds: rule, axioms and premises (cahr:Derivation), Turtle",
     "text/turtle",
 )
+# The search index and the archived article texts (issue #14: cahr/pipeline/search_index.py
+# writes it, cahr/search.py reads it), written before the publish stage so VoID lists it.
+SEARCH_NAME = "search.sqlite"
+EXTRAS[SEARCH_NAME] = (
+    "the full-text index of names, quotes and article passages, and the archived article "
+    "texts (SQLite FTS5)",
+    "application/vnd.sqlite3",
+)
 # The dumps that hold RDF (VoID lists them as data dumps).
 RDF_DUMPS = ("dataset.trig", "dataset.nq", "union.ttl", "union.nt", "union.jsonld", "ontology.ttl")
 

@@ -24,6 +24,7 @@ from cahr.pipeline.memory import cyclic_gc_paused
 from cahr.pipeline.publish import publish
 from cahr.pipeline.reason import reason
 from cahr.pipeline.record import write_record
+from cahr.pipeline.search_index import write_index
 from cahr.pipeline.validate import Report, validate
 
 
@@ -119,8 +120,9 @@ def _build(layout: Layout, out: Path) -> Built:
             asserted = (q[:3] for q in loaded.dataset.quads((None, None, None, None)))
             manifest = write_record(staging, manifest, checked.derivations, asserted)
             with _timed(checked.timings, "publish"):
-                # The annotations first, so that VoID lists them among the files.
+                # The annotations and the search index first, so that VoID lists them.
                 manifest = write_annotations(staging, manifest, loaded, checked.report.positions)
+                manifest = write_index(layout, staging, manifest, graphs)
                 manifest = publish(layout, staging, manifest)
             with _timed(checked.timings, "store"):
                 return write_store(staging, manifest)

@@ -17,7 +17,16 @@ import re
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, Response, abort, current_app, render_template, send_file, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from rdflib import URIRef
 from rdflib.namespace import OWL
 
@@ -34,13 +43,14 @@ from cahr.iris import (
     SOURCE,
 )
 from cahr.layout import YASGUI_BUILD
-from cahr.server.pages import linked
+from cahr.server.pages import forms, linked, reader
+from cahr.server.pages import search as searching
 from cahr.server.pages.articles import KINDS as ARTICLE_KINDS
 from cahr.server.pages.articles import contributions, heading_of
 from cahr.server.pages.index import Index, get_index
-from cahr.server.pages.present import local_name
+from cahr.server.pages.present import href, local_name
 from cahr.server.pages.resource import Describer, show
-from cahr.server.pages.timeline import timeline
+from cahr.server.pages.timeline import Timeline, timeline
 from cahr.server.state import get_served, get_store
 from cahr.server.web.cache import cached_view
 from cahr.server.web.responses import inline_hash, page_policy
@@ -178,9 +188,14 @@ def yasgui_asset(name: str) -> Response:
 
 
 @bp.route("/id/")
-@cached_view()
-def entities() -> str:
-    """Every described resource, grouped by kind: a way in for browsing."""
+@bp.route("/id.<ext>")
+@cached_view(forms.OFFERS)
+def entities(ext: str | None = None) -> Response:
+    """Every described resource, grouped by kind: a way in for browsing (also JSON, CSV).
+
+    :raise 406: Accept admits none of HTML, JSON and CSV.
+    """
+    choice = forms.choose(ext)
     index = _index()
     groups: dict[str, list[tuple[str, str]]] = {}
     for iri in index.types:
@@ -188,8 +203,24 @@ def entities() -> str:
             groups.setdefault(heading_of(index, iri), []).append((iri, index.label(iri)))
     order = [h for _, h in ARTICLE_KINDS] + ["Other"]
     listed = [(h, sorted(groups[h], key=lambda x: x[1].lower())) for h in order if h in groups]
-    return render_template(
-        "entities.html", groups=listed, total=sum(len(items) for _, items in listed)
+    total = sum(len(items) for _, items in listed)
+    rows = [
+        {"kind": heading, "label": label, "iri": iri, "page": href(iri)}
+        for heading, items in listed
+        for iri, label in items
+    ]
+    return forms.respond(
+        choice,
+        "/id",
+        html=lambda: render_template("entities.html", groups=listed, total=total),
+        data=lambda: {
+            "total": total,
+            "groups": [
+                {"kind": h, "resources": [r for r in rows if r["kind"] == h]} for h, _ in listed
+            ],
+        },
+        rows=lambda: rows,
+        columns=["kind", "label", "iri", "page"],
     )
 
 
@@ -250,10 +281,17 @@ def _resource(iri: str, path: str, ext: str | None) -> Response:
         "alternates": linked.alternates(path),
         "article": article,
     }
+    template = "resource.html"
     if article is not None:
         context["groups"] = contributions(store, index, article)
         context["timeline_count"] = len(timeline(store, index, article.graph).entries)
-    html = render_template("resource.html", **context)
+        text = searching.get_search_index().article(article.slug)
+        if text is not None:
+            template = "reader.html"
+            context["paragraphs"] = reader.paragraphs(text)
+            context["citation"] = reader.citation(store, index, article, text)
+            context["quote_count"] = len(text.quotes)
+    html = render_template(template, **context)
     return linked.decorate(Response(html, mimetype="text/html"), path, choice)
 
 
@@ -372,12 +410,60 @@ def ontology_diagram() -> Response:
 
 
 @bp.route("/timeline")
-@cached_view()
-def timeline_page() -> str:
-    """Every dated event, document, statement and funding on one axis."""
+@bp.route("/timeline.<ext>")
+@cached_view(forms.OFFERS)
+def timeline_page(ext: str | None = None) -> Response:
+    """Every dated event, document, statement and funding on one axis (also JSON, CSV).
+
+    :raise 406: Accept admits none of HTML, JSON and CSV.
+    """
+    choice = forms.choose(ext)
     store = get_store()
     index = get_index(store)
-    return render_template("timeline.html", t=timeline(store, index), article=None)
+    found = timeline(store, index)
+    rows = _timeline_rows(found)
+    return forms.respond(
+        choice,
+        "/timeline",
+        html=lambda: render_template("timeline.html", t=found, article=None),
+        data=lambda: {"entries": rows},
+        rows=lambda: rows,
+        columns=TIMELINE_COLUMNS,
+    )
+
+
+TIMELINE_COLUMNS = [
+    "date",
+    "precision",
+    "label",
+    "iri",
+    "page",
+    "kind",
+    "role",
+    "status",
+    "stated_in",
+    "implied_in",
+    "reasoning",
+]
+
+
+def _timeline_rows(found: Timeline) -> list[dict[str, Any]]:
+    return [
+        {
+            "date": e.key.iso(),
+            "precision": e.key.precision,
+            "label": e.label,
+            "iri": e.iri,
+            "page": e.href,
+            "kind": e.kind,
+            "role": e.role or "date",
+            "status": e.status,
+            "stated_in": [a.slug for a in e.stated],
+            "implied_in": [a.slug for a, _ in e.implied],
+            "reasoning": [m.reasoning for _, m in e.implied],
+        }
+        for e in found.entries
+    ]
 
 
 @bp.route("/source/<slug>/timeline")
@@ -399,3 +485,81 @@ def article_timeline(slug: str) -> str:
 
 def _article_order(article: Any) -> tuple[str, str]:
     return (article.date.iso() if article.date else "", article.title)
+
+
+# -- search (issue #14) -------------------------------------------------------------------
+
+
+@bp.route("/search")
+@bp.route("/search.<ext>")
+@cached_view(forms.OFFERS)
+def search(ext: str | None = None) -> Response:
+    """Names, spellings, quotes and article passages matching ``q``, grouped and ranked.
+
+    ``kind`` (a class's local name, ``Person``) and ``article`` (a slug) narrow them.
+
+    :raise 400: a search over 500 characters, an unknown kind or article.
+    :raise 406: Accept admits none of HTML, JSON and CSV.
+    """
+    choice = forms.choose(ext)
+    index = _index()
+    engine = searching.get_search_index()
+    q, kind, article = searching.read_request(engine, index)
+    found = searching.find(engine, q, kind, article)
+    return forms.respond(
+        choice,
+        "/search",
+        html=lambda: render_template(
+            "search.html",
+            q=q,
+            kind=kind,
+            article=article,
+            found=found,
+            kinds=searching.kinds(engine),
+            articles=sorted(index.articles.values(), key=_article_order),
+            headings=searching.GROUP_HEADINGS,
+            fields=searching.FIELD_NAMES,
+            link=searching.link,
+            marked=searching.marked,
+        ),
+        data=lambda: searching.as_json(found, q, kind, article),
+        rows=lambda: searching.as_rows(found),
+        columns=searching.CSV_COLUMNS,
+    )
+
+
+@bp.route("/search/suggest")
+@cached_view()
+def suggest() -> Response:
+    """Autocomplete: up to 8 resources whose names start with the words of ``q`` (JSON).
+
+    :raise 400: a search over 500 characters.
+    """
+    engine = searching.get_search_index()
+    q = request.args.get("q", "")
+    try:
+        found = engine.suggest(q)
+    except searching.BadSearch as exc:
+        abort(400, description=str(exc))
+    for one in found:
+        one["page"] = href(one["iri"])
+    return Response(
+        json.dumps({"q": q, "suggestions": found}, ensure_ascii=False),
+        content_type="application/json; charset=utf-8",
+    )
+
+
+@bp.route("/sources/<name>")
+@cached_view()
+def source_text(name: str) -> Response:
+    """The archived text of an article, as received (``/sources/<slug>.txt``).
+
+    :raise 404: not a ``.txt`` name, or no such article text in this build.
+    """
+    slug, dot, ext = name.rpartition(".")
+    if not dot or ext != "txt":
+        abort(404, description=f"archived texts are at /sources/<slug>.txt, not {name[:80]!r}")
+    text = searching.get_search_index().article(slug)
+    if text is None:
+        abort(404, description=f"this build holds no archived text for {slug[:80]!r}")
+    return Response(text.text, content_type="text/plain; charset=utf-8")
