@@ -24,7 +24,7 @@ from rdflib.namespace import OWL
 from cahr.dist import DIAGRAM_NAME, EXAMPLES_NAME, HTML_NAME
 from cahr.iris import BASE, GRAPH, ID, INFERRED_GRAPH, ONTOLOGY, ONTOLOGY_GRAPH, PREFIXES, SOURCE
 from cahr.layout import YASGUI_BUILD
-from cahr.server.pages import linked
+from cahr.server.pages import linked, permalinks, vendor
 from cahr.server.pages.articles import KINDS as ARTICLE_KINDS
 from cahr.server.pages.articles import contributions, heading_of
 from cahr.server.pages.index import Index, get_index
@@ -106,6 +106,11 @@ def _helpers() -> dict[str, Any]:
 @cached_view()
 def home() -> Response:
     """The query UI: YASGUI with the competency questions as example tabs."""
+    return render_home()
+
+
+def render_home(opened: dict[str, str] | None = None) -> Response:
+    """The query page; ``opened`` (a permalink's name and query) opens in a tab and runs."""
     served = get_served()
     index = _index()
     examples = [START_HERE, *_examples(served.dist)]
@@ -113,7 +118,9 @@ def home() -> Response:
         "endpoint": url_for("sparql.sparql"),
         "base": BASE,
         "prefixes": PREFIXES,
-        "examples": examples,
+        "examples": [permalinks.with_id(e) for e in examples],
+        "opened": opened,
+        "vendor": vendor.urls(),
     }
     html = render_template(
         # "</" escaped: the JSON sits in a <script> element, where "</script>" would end it.
@@ -123,6 +130,7 @@ def home() -> Response:
         articles=sorted(index.articles.values(), key=_article_order),
         manifest=served.manifest,
         yasgui=_yasgui_dir() is not None,
+        opened=opened,
     )
     response = Response(html, mimetype="text/html")
     response.headers["Content-Security-Policy"] = page_policy(YASGUI_STYLE_HASHES)
@@ -148,6 +156,10 @@ def _yasgui_dir() -> Path | None:
     configured = current_app.config["CAHR"]["yasgui"]
     folder = Path(configured) if configured else CHECKOUT / YASGUI_BUILD
     return folder if all((folder / name).is_file() for name in YASGUI_FILES) else None
+
+
+permalinks.register(bp, render_home, lambda: [START_HERE, *_examples(get_served().dist)])
+vendor.register(bp, _yasgui_dir)
 
 
 @bp.route("/vendor/yasgui/<name>")
