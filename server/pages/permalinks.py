@@ -9,6 +9,8 @@ an id must be resolvable by any of them without a shared store:
 - any other query carries itself: ``q/z<base64url of its raw DEFLATE
   stream>``. Nothing is stored, so no replica can lose or disagree on it; a
   link is longer (about half the query's length in base64) but never breaks.
+  The base64 is cut by "/" every ``SEGMENT`` characters: the server refuses a
+  path segment over 256 characters (``web/inputs.py``), and base64url has no "/".
 
 The page of a permalink is the query page with that query opened in a tab and
 run, with its CSV and JSON links beside it.
@@ -31,6 +33,8 @@ from cahr.server.web.cache import cached_view
 HASH_DIGITS = 12
 # The first character of an id that carries its query (DEFLATE, base64url).
 CARRIED = "z"
+# Characters of base64 between two "/" of a carried id (below the server's 256 per segment).
+SEGMENT = 200
 
 
 def question_id(query: str) -> str:
@@ -47,7 +51,8 @@ def carried_id(query: str) -> str:
     """The id that carries ``query`` itself (what the UI computes for an edited query)."""
     packer = zlib.compressobj(9, zlib.DEFLATED, -15)
     packed = packer.compress(query.encode("utf-8")) + packer.flush()
-    return CARRIED + base64.urlsafe_b64encode(packed).decode("ascii").rstrip("=")
+    text = CARRIED + base64.urlsafe_b64encode(packed).decode("ascii").rstrip("=")
+    return "/".join(text[i : i + SEGMENT] for i in range(0, len(text), SEGMENT))
 
 
 def decode_carried(text: str, limit: int) -> str:
@@ -92,7 +97,7 @@ def register(
     :param questions: the build's questions (name and query), whose ids are hashes.
     """
 
-    @bp.route("/q/<qid>")
+    @bp.route("/q/<path:qid>")
     @cached_view()
     def permalink(qid: str) -> Response:
         """A query's permalink: the query page with it opened and run.
@@ -102,7 +107,7 @@ def register(
         """
         if qid.startswith(CARRIED):
             limit = current_app.config["CAHR"]["max_request_bytes"]
-            query = decode_carried(qid[len(CARRIED) :], limit)
+            query = decode_carried(qid[len(CARRIED) :].replace("/", ""), limit)
             return render({"name": "shared query", "query": query, "id": qid})
         for question in questions():
             if question_id(question["query"]) == qid:

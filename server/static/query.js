@@ -166,7 +166,8 @@
   function tabWithQuery(query) {
     var ids = Object.keys(yasgui._tabs);
     for (var i = 0; i < ids.length; i++) {
-      if (yasgui.getTab(ids[i]).getQuery() === query) { return ids[i]; }
+      // the stored text: a tab not yet shown has no editor to ask
+      if (yasgui.getTab(ids[i]).getPersistedJson().yasqe.value === query) { return ids[i]; }
     }
     return null;
   }
@@ -247,7 +248,8 @@
     if (typeof CompressionStream === "undefined") { return Promise.resolve(null); }
     var packed = new Blob([query]).stream().pipeThrough(new CompressionStream("deflate-raw"));
     return new Response(packed).arrayBuffer().then(function (buffer) {
-      return "/q/z" + base64url(new Uint8Array(buffer));
+      // cut by "/" every 200 characters, as server/pages/permalinks.py does (SEGMENT)
+      return "/q/" + ("z" + base64url(new Uint8Array(buffer))).match(/.{1,200}/g).join("/");
     });
   }
 
