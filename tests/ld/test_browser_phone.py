@@ -103,3 +103,14 @@ def test_a_permalink_page_fits(phone: Any, capped: LiveServer) -> None:
     phone.goto(f"{capped.url}/q/{question_id(query)}")
     phone.wait_for_selector(".yasr table tbody tr")
     assert scroll_width(phone) <= WIDTH
+
+
+def test_an_error_page_is_styled_with_the_sites_navigation(phone: Any, capped: LiveServer) -> None:
+    response = phone.goto(capped.url + "/id/no-such-thing")
+    assert response.status == 404
+    assert phone.locator(".site-header nav a[href='/timeline']").is_visible()
+    assert phone.locator(".error-next a").count() >= 3
+    message = phone.locator(".error-message")
+    assert "no-such-thing" in message.inner_text()
+    assert message.evaluate("m => getComputedStyle(m).whiteSpace") == "pre-wrap", "site.css applies"
+    assert scroll_width(phone) <= WIDTH

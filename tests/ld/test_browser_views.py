@@ -178,3 +178,35 @@ def test_the_timeline_chart_and_graph_views_draw(page: Any, capped: LiveServer) 
     assert int(page.locator(".cahr-graph").get_attribute("data-nodes")) > 5
     page.wait_for_timeout(500)
     save_screenshot(page, "view-graph.png")
+
+
+def test_the_timeline_filters_by_article_kind_and_status(page: Any, capped: LiveServer) -> None:
+    visit(page, capped.url + "/timeline")
+    form = page.locator("#timeline-filters")
+    assert form.is_visible()
+    every = page.locator("ol.timeline > li").count()
+    page.select_option("#timeline-filters select[name=status]", "implied")
+    shown = page.locator("ol.timeline > li:visible")
+    assert 0 < shown.count() < every
+    statuses = shown.evaluate_all("items => items.map(li => li.dataset.status)")
+    assert all("implied" in s for s in statuses), statuses
+    assert page.url.endswith("?status=implied"), "a filtered timeline is a link"
+    page.select_option("#timeline-filters select[name=status]", "")
+    kind = page.locator("ol.timeline > li").first.get_attribute("data-kind")
+    page.select_option("#timeline-filters select[name=kind]", kind)
+    kinds = shown.evaluate_all("items => items.map(li => li.dataset.kind)")
+    assert kinds and set(kinds) == {kind}
+    page.select_option("#timeline-filters select[name=kind]", "")
+    options = page.locator("#timeline-filters select[name=article] option")
+    assert options.count() > 5
+    article = options.nth(1).get_attribute("value")
+    page.select_option("#timeline-filters select[name=article]", article)
+    links = shown.evaluate_all(
+        "items => items.map(li => [...li.querySelectorAll('a')].map(a => a.getAttribute('href')))"
+    )
+    assert links and all(article in hrefs for hrefs in links)
+    # the filter is kept in the address: a reload shows the same facts
+    count = shown.count()
+    visit(page, page.url)
+    assert page.locator("ol.timeline > li:visible").count() == count
+    save_screenshot(page, "timeline-filtered.png")
