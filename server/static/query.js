@@ -54,6 +54,10 @@
     return labels[iri] || (iri.indexOf(base) === 0 ? slugOf(iri) : iri);
   }
 
+  // A server with a small row cap (setting max_rows) may cut a batch's answer: the names
+  // that did not come back are asked again, in a smaller batch, a bounded number of times.
+  var ROUNDS = 20;
+
   function lookUp(iris) {
     var wanted = iris.filter(function (iri, i) {
       return iri.indexOf(base) === 0 && !(iri in labels) && SAFE_IRI.test(iri) && iris.indexOf(iri) === i;
@@ -62,22 +66,32 @@
     for (var i = 0; i < wanted.length; i += BATCH) {
       batches.push(wanted.slice(i, i + BATCH));
     }
-    return Promise.all(batches.map(function (batch) {
-      var query = "SELECT ?s (MIN(STR(?l)) AS ?name) WHERE { VALUES ?s { "
-        + batch.map(function (iri) { return "<" + iri + ">"; }).join(" ")
-        + " } ?s <" + RDFS_LABEL + "> ?l } GROUP BY ?s";
-      return fetch(endpoint, {
-        method: "POST",
-        headers: { "Content-Type": "application/x-www-form-urlencoded",
-                   "Accept": "application/sparql-results+json" },
-        body: new URLSearchParams({ query: query }),
-      }).then(function (r) { return r.ok ? r.json() : null; }).then(function (json) {
-        batch.forEach(function (iri) { labels[iri] = labels[iri] || null; });
-        ((json && json.results && json.results.bindings) || []).forEach(function (b) {
-          labels[b.s.value] = b.name.value;
-        });
-      }).catch(function () { /* the slugs stay: a page still links */ });
-    }));
+    return Promise.all(batches.map(function (batch) { return ask(batch, ROUNDS); }));
+  }
+
+  function ask(batch, rounds) {
+    var query = "SELECT ?s (MIN(STR(?l)) AS ?name) WHERE { VALUES ?s { "
+      + batch.map(function (iri) { return "<" + iri + ">"; }).join(" ")
+      + " } ?s <" + RDFS_LABEL + "> ?l } GROUP BY ?s";
+    var cut = false;
+    return fetch(endpoint, {
+      method: "POST",
+      headers: { "Content-Type": "application/x-www-form-urlencoded",
+                 "Accept": "application/sparql-results+json" },
+      body: new URLSearchParams({ query: query }),
+    }).then(function (r) {
+      cut = r.headers.get("X-CAHR-Truncated") === "true";
+      return r.ok ? r.json() : null;
+    }).then(function (json) {
+      var bindings = (json && json.results && json.results.bindings) || [];
+      bindings.forEach(function (b) { labels[b.s.value] = b.name.value; });
+      var missing = batch.filter(function (iri) { return !labels[iri]; });
+      if (cut && bindings.length && missing.length && rounds > 1) {
+        return ask(missing, rounds - 1);
+      }
+      missing.forEach(function (iri) { labels[iri] = null; });  // no name: the slug stays
+      return null;
+    }).catch(function () { /* the slugs stay: a page still links */ });
   }
 
   function irisOf(yasr) {
