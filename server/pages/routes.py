@@ -123,9 +123,11 @@ def render_home(opened: dict[str, str] | None = None) -> Response:
         "vendor": vendor.urls(),
     }
     html = render_template(
-        # "</" escaped: the JSON sits in a <script> element, where "</script>" would end it.
+        # Every "<" escaped: the JSON sits in a <script> element, where "</script>" would end
+        # it and "<!--<script" would keep the real end tag from ending it (a permalink's query
+        # is anyone's text).
         "home.html",
-        config=json.dumps(config, ensure_ascii=False).replace("</", "<\\/"),
+        config=json.dumps(config, ensure_ascii=False).replace("<", "\\u003c"),
         examples=examples,
         articles=sorted(index.articles.values(), key=_article_order),
         manifest=served.manifest,

@@ -236,3 +236,13 @@ def test_the_timeline_filters_by_article_kind_and_status(page: Any, capped: Live
     visit(page, page.url)
     assert page.locator("ol.timeline > li:visible").count() == count
     save_screenshot(page, "timeline-filtered.png")
+
+
+def test_a_permalinks_query_cannot_break_out_of_the_page(page: Any, capped: LiveServer) -> None:
+    """The query is anyone's text: markup in it stays text (in the config and the editor)."""
+    hostile = "# <!--<script></script><img src=x onerror=alert(1)>\n" + SMALL
+    visit(page, f"{capped.url}/q/{carried_id(hostile)}")
+    page.wait_for_selector(".yasr table tbody tr")
+    assert page.evaluate("window.cahrYasgui.getTab().getQuery()") == hostile
+    assert page.locator("#main img[src='x']").count() == 0
+    assert page.locator("h2#browse").is_visible(), "the rest of the page is still a page"
