@@ -89,7 +89,7 @@ bench: build ## load benchmark: kg serve vs Oxigraph server vs rdflib-endpoint (
 	$(BIN)/python -m benchmarks.load $(BENCH_ARGS)
 
 screenshots: build ## run the browser tests and copy their screenshots and the diagram into docs/img/
-	CAHR_UPDATE_SCREENSHOTS=1 $(BIN)/python -m pytest tests/ld/test_browser.py $(PYTEST_ARGS)
+	CAHR_UPDATE_SCREENSHOTS=1 $(BIN)/python -m pytest tests/ld/test_browser.py tests/ld/test_browser_views.py tests/ld/test_browser_phone.py $(PYTEST_ARGS)
 
 lock: ## re-resolve every dependency (all extras) in a fresh venv and write constraints.txt
 	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv

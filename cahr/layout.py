@@ -12,6 +12,18 @@ from pathlib import Path
 
 # Where `make assets` (npm ci) puts the query UI's built files, under a project root.
 YASGUI_BUILD = Path("node_modules/@zazuko/yasgui/build")
+# The result views' libraries (package.json), each file served by its short name, relative to
+# node_modules/: a timeline (vis-timeline), bar charts (Chart.js), graphs (Cytoscape.js).
+# vis-timeline's "peer" build, with moment and vis-data beside it: its "standalone" build
+# injects its styles as <style> elements, which the pages' policy refuses.
+VENDOR_FILES: dict[str, str] = {
+    "moment.js": "moment/min/moment.min.js",
+    "vis-data.js": "vis-data/peer/umd/vis-data.min.js",
+    "vis-timeline.js": "vis-timeline/peer/umd/vis-timeline-graph2d.min.js",
+    "vis-timeline.css": "vis-timeline/styles/vis-timeline-graph2d.min.css",
+    "chart.js": "chart.js/dist/chart.umd.min.js",
+    "cytoscape.js": "cytoscape/dist/cytoscape.min.js",
+}
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from rdflib import URIRef
 
 from cahr.query import guess_form
 from cahr.store import Boolean, Solutions, Store, open_store
@@ -965,3 +966,58 @@ def _key(row: Row) -> tuple[tuple[str, str], ...]:
             (column, "; ".join(sorted((value or "").split("; ")))) for column, value in row.items()
         )
     )
+
+
+# Name columns whose resource sits in a column not named after them (``<name>Iri``).
+NAME_OF: dict[tuple[str, str], str] = {
+    ("14-name-spellings.rq", "spelling"): "personIri",  # a spelling of the person
+    ("19-signer-across-articles.rq", "decreeAsNamed"): "decreeIri",
+}
+# A column made by GROUP_CONCAT joins several names: it has no one resource to link to.
+JOINED = re.compile(r"GROUP_CONCAT\([^)]*\)\s+AS\s+\?(\w+)", re.IGNORECASE)
+
+
+@pytest.fixture(scope="module")
+def labels(stores: dict[str, Store]) -> dict[str, set[str]]:
+    """Every label in the dataset and the resources it names."""
+    result = stores["oxigraph"].query(
+        "SELECT ?s ?l WHERE { ?s <http://www.w3.org/2000/01/rdf-schema#label> ?l }"
+    )
+    assert isinstance(result, Solutions)
+    found: dict[str, set[str]] = {}
+    for resource, label in result.rows:
+        found.setdefault(str(label), set()).add(str(resource))
+    return found
+
+
+@pytest.mark.parametrize("path", QUESTIONS, ids=[p.stem for p in QUESTIONS])
+def test_every_name_has_its_resource_beside_it(
+    path: Path, stores: dict[str, Store], labels: dict[str, set[str]]
+) -> None:
+    """Issue #14, point 2: a column of names (values that are labels) has a column of the
+    IRIs they name, ``<name>Iri``, so that each row links to the pages of its resources;
+    every ``...Iri`` value is an IRI, and the name beside it is one of its labels."""
+    text = path.read_text(encoding="utf-8")
+    result = stores["oxigraph"].query(text)
+    if isinstance(result, Boolean):
+        return
+    assert isinstance(result, Solutions)
+    columns = result.variables
+    rows = [dict(zip(columns, row, strict=True)) for row in result.rows]
+    joined = set(JOINED.findall(text))
+    for column in columns:
+        if column.endswith("Iri"):
+            bad = [row[column] for row in rows if row[column] is not None]
+            bad = [value for value in bad if not isinstance(value, URIRef)]
+            assert not bad, f"{path.name}: ?{column} holds non-IRIs: {bad[:3]}"
+            continue
+        values = [str(row[column]) for row in rows if row[column] is not None]
+        if column in joined or not values or not all(v in labels for v in values):
+            continue  # not a column of names
+        partner = NAME_OF.get((path.name, column), f"{column}Iri")
+        assert partner in columns, f"{path.name}: ?{column} names resources but has no ?{partner}"
+        for row in rows:
+            if row[column] is not None:
+                assert str(row[partner]) in labels[str(row[column])], (
+                    f"{path.name}: {row[partner]} is not named {row[column]!r}"
+                )

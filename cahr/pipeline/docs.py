@@ -41,7 +41,29 @@ DIAGRAM_URL = "/ontology/diagram.svg"
 # The style of what ontology_html adds, appended to pyLODE's <style> element.
 ADDED_CSS = (
     ".cahr-nav{font:14px sans-serif;padding:.5em 0}.cahr-diagram img{max-width:100%;height:auto}"
+    # on a phone: pyLODE's fixed widths give way, wide tables and code scroll in their box
+    "#content{max-width:100%;box-sizing:border-box}#content table,#content pre"
+    "{display:block;max-width:100%;overflow-x:auto}#content code,#content a,#toc a"
+    "{overflow-wrap:anywhere}@media (max-width:40rem){body{padding:0 .75rem 1rem}"
+    "#content{width:auto}#pylode{display:none}#toc{position:static;width:auto;height:auto}"
+    "dd{margin-left:1rem}}"
 )
+# The site's frame around pyLODE's page (issue #14): its viewport, stylesheet and header.
+FRAME_HEAD = (
+    '<meta name="viewport" content="width=device-width, initial-scale=1">'
+    '<link rel="stylesheet" href="/assets/site.css">'
+)
+FRAME_HEADER = (
+    '<header class="site-header"><div class="bar">'
+    '<a class="brand" href="/">CAHR-KG<small>Central Asia Human Rights Knowledge Graph</small></a>'
+    '<nav aria-label="Main"><ul><li><a href="/">Query</a></li><li><a href="/id/">Browse</a></li>'
+    '<li><a href="/timeline">Timeline</a></li>'
+    '<li><a href="/ontology" aria-current="page">Ontology</a></li>'
+    '<li><a href="/dumps/">Dumps</a></li><li><a href="/.well-known/void">VoID</a></li>'
+    '<li><a href="/sparql">SPARQL endpoint</a></li></ul></nav></div></header>'
+)
+_H1 = re.compile(r"<h1>.*?</h1>", re.DOTALL)
+_TITLE = re.compile(r"<title>.*?</title>", re.DOTALL)
 
 _ENTITY = re.compile(
     r'(<div class="[^"]*\bentity\b[^"]*" id="([^"]+)">\s*<h3>.*?</h3>\s*<table>.*?<code>'
@@ -89,6 +111,7 @@ def ontology_html(ontology: Graph) -> str:
     )
     page = page.replace('<div id="content">', '<div id="content">' + banner, 1)
     page = page.replace("</style>", ADDED_CSS + "</style>", 1)
+    page = _framed(page, _title(ontology))
     figure = (
         '<div class="section cahr-diagram" id="diagram"><h2>Diagram</h2>'
         "<p>Classes of the <code>cahr:</code> namespace (boxes), their subclass links "
@@ -131,6 +154,23 @@ def _individuals(ontology: Graph) -> str:
         + "".join(rows)
         + "</div>"
     )
+
+
+def _title(ontology: Graph) -> str:
+    """The ontology's one title (pyLODE's heading runs its title and label together)."""
+    for predicate in (RDFS.label, URIRef("http://purl.org/dc/terms/title")):
+        for value in ontology.objects(ONTOLOGY, predicate):
+            return str(value)
+    return "CAHR ontology"
+
+
+def _framed(page: str, title: str) -> str:
+    """pyLODE's page inside the site's frame (viewport, site.css, header), with one title."""
+    safe = html.escape(title)
+    page = _H1.sub(lambda _: f"<h1>{safe}</h1>", page, count=1)
+    page = _TITLE.sub(lambda _: f"<title>{safe} · CAHR-KG</title>", page, count=1)
+    page = page.replace("</head>", FRAME_HEAD + "</head>", 1)
+    return re.sub(r"<body([^>]*)>", lambda m: m.group(0) + FRAME_HEADER, page, count=1)
 
 
 def _import_pylode() -> Any:

@@ -43,7 +43,7 @@ from cahr.iris import (
     SOURCE,
 )
 from cahr.layout import YASGUI_BUILD
-from cahr.server.pages import forms, linked, reader
+from cahr.server.pages import forms, linked, permalinks, reader, vendor
 from cahr.server.pages import search as searching
 from cahr.server.pages.articles import KINDS as ARTICLE_KINDS
 from cahr.server.pages.articles import contributions, heading_of
@@ -126,6 +126,11 @@ def _helpers() -> dict[str, Any]:
 @cached_view()
 def home() -> Response:
     """The query UI: YASGUI with the competency questions as example tabs."""
+    return render_home()
+
+
+def render_home(opened: dict[str, str] | None = None) -> Response:
+    """The query page; ``opened`` (a permalink's name and query) opens in a tab and runs."""
     served = get_served()
     index = _index()
     examples = [START_HERE, *_examples(served.dist)]
@@ -133,16 +138,21 @@ def home() -> Response:
         "endpoint": url_for("sparql.sparql"),
         "base": BASE,
         "prefixes": PREFIXES,
-        "examples": examples,
+        "examples": [permalinks.with_id(e) for e in examples],
+        "opened": opened,
+        "vendor": vendor.urls(),
     }
     html = render_template(
-        # "</" escaped: the JSON sits in a <script> element, where "</script>" would end it.
+        # Every "<" escaped: the JSON sits in a <script> element, where "</script>" would end
+        # it and "<!--<script" would keep the real end tag from ending it (a permalink's query
+        # is anyone's text).
         "home.html",
-        config=json.dumps(config, ensure_ascii=False).replace("</", "<\\/"),
+        config=json.dumps(config, ensure_ascii=False).replace("<", "\\u003c"),
         examples=examples,
         articles=sorted(index.articles.values(), key=_article_order),
         manifest=served.manifest,
         yasgui=_yasgui_dir() is not None,
+        opened=opened,
     )
     response = Response(html, mimetype="text/html")
     response.headers["Content-Security-Policy"] = page_policy(YASGUI_STYLE_HASHES)
@@ -168,6 +178,10 @@ def _yasgui_dir() -> Path | None:
     configured = current_app.config["CAHR"]["yasgui"]
     folder = Path(configured) if configured else CHECKOUT / YASGUI_BUILD
     return folder if all((folder / name).is_file() for name in YASGUI_FILES) else None
+
+
+permalinks.register(bp, render_home, lambda: [START_HERE, *_examples(get_served().dist)])
+vendor.register(bp, _yasgui_dir)
 
 
 @bp.route("/vendor/yasgui/<name>")
