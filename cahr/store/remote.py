@@ -259,16 +259,16 @@ class RemoteStore:
             response.close()
             raise QueryTimeout(self.timeout)
         if media_type in RESULTS_FORMATS:
-            body = _Replacing(response, *VIRTUOSO_BNODE[media_type]) if virtuoso else response
+            body: Any = _Replacing(response, *VIRTUOSO_BNODE[media_type]) if virtuoso else response
             parsed = self._guard(lambda: ox.parse_query_results(body, RESULTS_FORMATS[media_type]))
             if isinstance(parsed, ox.QueryBoolean):
                 response.close()
                 return Boolean(bool(parsed))
             variables = [v.value for v in parsed.variables]
             if virtuoso and form == "ASK" and variables == [VIRTUOSO_ASK]:
-                rows = list(self._streamed(rows_of(parsed, 1, native=True), response))
-                return Boolean(bool(rows))
-            rows = rows_of(parsed, len(variables), native=True)
+                found = list(self._streamed(rows_of(parsed, 1, native=True), response))
+                return Boolean(bool(found))
+            rows: Iterator[tuple[Any, ...]] = rows_of(parsed, len(variables), native=True)
             if virtuoso:
                 rows = (tuple(_canonical(t) for t in row) for row in rows)
                 if _SELECT_ALL.match(text):
@@ -280,10 +280,12 @@ class RemoteStore:
                 rows = (tuple(None if t is None else to_rdflib(t) for t in row) for row in rows)
             return Solutions(variables, self._streamed(rows, response))
         if media_type == N_TRIPLES:
-            parsed = self._guard(lambda: ox.parse(response, ox.RdfFormat.N_TRIPLES))
+            triples: Iterator[ox.Triple] = self._guard(
+                lambda: ox.parse(response, ox.RdfFormat.N_TRIPLES)
+            )
             if virtuoso:
-                parsed = (ox.Triple(t.subject, t.predicate, _canonical(t.object)) for t in parsed)
-            return Triples(self._streamed(triples_of(parsed), response))
+                triples = (ox.Triple(t.subject, t.predicate, _canonical(t.object)) for t in triples)
+            return Triples(self._streamed(triples_of(triples), response))
         response.close()
         raise StoreUnavailable(
             f"the remote store {self.endpoint} answered in {media_type}, "
