@@ -15,7 +15,10 @@ YASGUI := node_modules/@zazuko/yasgui/build/yasgui.min.js
 # System tools from Debian's packages, as command:package. Each is installed (apt-get, as
 # root) only when its command is missing; `make run` needs the first list, `make test` both.
 RUN_TOOLS  := dot:graphviz npm:npm
-TEST_TOOLS := chromium:chromium java:default-jre-headless
+TEST_TOOLS := chromium:chromium java:default-jre-headless nginx:nginx-light
+# Virtuoso for `kg serve --store` (docs/deploy.md): the server and isql of Debian's
+# virtuoso-opensource, without its system service (which would listen on every interface).
+VIRTUOSO_TOOLS := virtuoso-t:virtuoso-opensource-7-bin
 APT_GET ?= apt-get
 
 # $(call debian,command:package ...): install the packages whose command is not on PATH.
@@ -38,8 +41,11 @@ endef
 system: ## install the Debian packages that building and serving need (Graphviz, npm)
 	$(call debian,$(RUN_TOOLS))
 
-system-test: system ## also those the tests need (Chromium, a Java runtime for the DL check)
+system-test: system virtuoso ## also those the tests need (Chromium, Java for the DL check, nginx, Virtuoso)
 	$(call debian,$(TEST_TOOLS))
+
+virtuoso: ## install Virtuoso Open Source 7 from Debian when missing (virtuoso-t, isql-vt)
+	$(call debian,$(VIRTUOSO_TOOLS))
 
 # Every package the venv holds, transitive ones included, at the version in constraints.txt
 # (written by `make lock`), so that two installs are the same install.
@@ -105,4 +111,4 @@ clean: ## remove dist/ and caches (not the venv)
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 12
 
-.PHONY: system system-test install assets build run test test-fast lint validate growth bench screenshots lock clean help
+.PHONY: system system-test virtuoso install assets build run test test-fast lint validate growth bench screenshots lock clean help

@@ -39,7 +39,7 @@ def project_copy(layout: Layout, tmp_path: Path) -> Layout:
 
 # Fixtures that start a real server process (gunicorn, Oxigraph server, Chromium): the tests
 # that use them carry the ``server`` mark without having to say so (``-m "not server"``).
-SERVER_FIXTURES = {"live_server", "oxigraph_endpoint", "browser"}
+SERVER_FIXTURES = {"live_server", "oxigraph_endpoint", "virtuoso_endpoint", "browser"}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

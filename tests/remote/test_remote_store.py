@@ -16,6 +16,7 @@ import socket
 import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -49,8 +50,8 @@ ONTOLOGY = "https://w3id.org/cahr/graph/ontology"
 
 
 @pytest.fixture(scope="module")
-def remote(oxigraph_endpoint: str, dist: Path) -> RemoteStore:
-    store = open_store(dist, remote=oxigraph_endpoint, timeout=10)
+def remote(remote_endpoint: str, dist: Path) -> RemoteStore:
+    store = open_store(dist, remote=remote_endpoint, timeout=10)
     assert isinstance(store, RemoteStore)
     return store
 
@@ -133,10 +134,17 @@ def test_quads_about_a_blank_node(remote: RemoteStore) -> None:
         assert set(remote.quads(node)) >= {q for q in everything if q[0] == node}
 
 
-def test_the_servers_400_is_a_syntax_error_with_its_position(remote: RemoteStore) -> None:
+def test_the_servers_400_is_a_syntax_error_with_its_position(
+    remote: RemoteStore, request: pytest.FixtureRequest
+) -> None:
     with pytest.raises(QuerySyntaxError) as caught:
         remote.query("SELECT ?s WHERE { ?s ?p }")
-    assert (caught.value.line, caught.value.column) == (1, 26)
+    if request.node.callspec.params["remote_endpoint"] == "virtuoso":
+        # Virtuoso says "SPARQL compiler, line 1: syntax error at ..." (no column); kg serve
+        # never shows it: the vetting reports Oxigraph's error before a store is asked.
+        assert "syntax error" in caught.value.message
+    else:
+        assert (caught.value.line, caught.value.column) == (1, 26)
     with pytest.raises(QueryRefused, match="never updates"):
         remote.query("INSERT DATA { <urn:a> <urn:b> <urn:c> }")
 
@@ -213,7 +221,8 @@ class _Recorder(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
         body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-        self.seen.append(body.decode("utf-8"))
+        # The store sends its queries as a form (SPARQL 1.1 Protocol 2.1.2).
+        self.seen.append(urllib.parse.parse_qs(body.decode("ascii"))["query"][0])
         query = self.path.partition("?")[2]
         request = urllib.request.Request(
             self.upstream + ("?" + query if query else ""),
@@ -311,9 +320,9 @@ def test_the_server_never_sees_a_refused_query(
 
 
 def test_the_row_cap_stops_reading_the_server(
-    make_app: Callable[..., Flask], oxigraph_endpoint: str
+    make_app: Callable[..., Flask], remote_endpoint: str
 ) -> None:
-    client = make_app(store=oxigraph_endpoint, max_rows=7).test_client()
+    client = make_app(store=remote_endpoint, max_rows=7).test_client()
     cut = client.get("/sparql", query_string={"query": "SELECT * WHERE { ?s ?p ?o }"})
     assert len(cut.get_json()["results"]["bindings"]) == 7
     assert (cut.headers["X-CAHR-Truncated"], cut.headers["X-CAHR-Rows"]) == ("true", "7")
