@@ -71,11 +71,6 @@ STARTUP_SECONDS = 60
 EVAL_STACK_BYTES = 256 * 1024 * 1024
 # The niceness of a query process once its query runs long (19 is the lowest priority).
 LONG_NICENESS = 15
-# Seconds after which a long query's process is niced, and so replaced once it answers.
-# At 0.3 s (the default long_query_after), on a machine busy with other work, competency
-# questions that take 2 ms of CPU ran past it: each replacement cost a fork, a load of
-# the build and a cold verdict cache, and their CPU outgrew the queries' own.
-NICE_AFTER = 1.0
 # Replies after which the child's verdict on the query is shared (its last element).
 PASSED = ("ok", "vetted")
 # Imported once by the forkserver, so that children start with the engines loaded.
@@ -302,21 +297,14 @@ class QueryRunner:
                     "queries were running (the last process is kept for short queries)"
                 )
             self._long += 1
+        child.long = True
+        # The long query yields the CPU to short ones, and to the worker's requests.
         try:
-            # Niced only once it has run NICE_AFTER: a query that a busy machine slowed
-            # past reserve_after keeps its child (one niced is replaced, see run).
-            nice_at = max(NICE_AFTER, self.reserve_after)
-            if child.readable(min(nice_at, self.timeout) - self.reserve_after):
-                return child.receive()
-            if self.timeout <= nice_at:
-                raise QueryTimeout(self.timeout)
-            child.long = True
-            # The long query yields the CPU to short ones, and to the worker's requests.
-            try:
-                os.setpriority(os.PRIO_PROCESS, child.process.pid, LONG_NICENESS)
-            except ProcessLookupError:
-                pass  # it died meanwhile: the wait below says so
-            if child.readable(self.timeout - nice_at):
+            os.setpriority(os.PRIO_PROCESS, child.process.pid, LONG_NICENESS)
+        except ProcessLookupError:
+            pass  # it died meanwhile: the wait below says so
+        try:
+            if child.readable(self.timeout - self.reserve_after):
                 return child.receive()
             raise QueryTimeout(self.timeout)
         finally:
@@ -391,7 +379,7 @@ class _Child:
         self.process.start()
         child_end.close()
         self.ready = False
-        self.long = False  # it ran a query past ``NICE_AFTER`` (and was niced)
+        self.long = False  # it ran a query past ``reserve_after`` (and was niced)
 
     def send(self, job: Job) -> None:
         """Send ``job``, once the child has loaded the build.
