@@ -148,8 +148,14 @@ Explain = Callable[[str, str | None], None]
 
 
 @dataclass(frozen=True)
-class _Parsed:
-    """What a parse found, before the dataset is checked (the part worth caching)."""
+class Verdict:
+    """What a parse found, before the dataset is checked (the part worth caching).
+
+    Made only by :func:`_parse`; a query process passes the verdict of a query that
+    passed to its worker, which hands it with the same text to its other query
+    processes (:func:`adopt_verdict`), so that each text is parsed once per worker
+    rather than once per process.
+    """
 
     info: QueryInfo | None = None
     refusal: str = ""
@@ -158,7 +164,7 @@ class _Parsed:
     invalid: str = ""
 
 
-_verdicts: OrderedDict[tuple[str, str | None], _Parsed] = OrderedDict()
+_verdicts: OrderedDict[tuple[str, str | None], Verdict] = OrderedDict()
 _verdicts_lock = threading.Lock()
 
 
@@ -316,7 +322,36 @@ def vet(
     return replace(parsed.info, text=decoded)
 
 
-def _parsed(text: str, base_iri: str | None) -> _Parsed:
+def kept_verdict(text: str, base_iri: str | None) -> Verdict | None:
+    """The verdict this process keeps on ``text`` (as sent, before decoding), if it passed.
+
+    :raises QueryRefused: ``text`` cannot be decoded (see :func:`canonical`).
+    """
+    with _verdicts_lock:
+        found = _verdicts.get((canonical(text), base_iri))
+    return found if found is not None and found.info is not None else None
+
+
+def adopt_verdict(text: str, base_iri: str | None, verdict: Verdict) -> None:
+    """Keep ``verdict``, which another query process's parse gave on the same ``text`` and
+    base, as this process's own, unless it has one; only a verdict that passed is taken.
+
+    Safe because the verdict is the one :func:`_parse` gave on exactly this text and base
+    (the worker keys it by both, and no request can supply one); :func:`vet` still
+    decodes the text and checks the dataset on every call.
+
+    :raises QueryRefused: ``text`` cannot be decoded (see :func:`canonical`).
+    """
+    decoded = canonical(text)
+    if verdict.info is None or len(decoded) > CACHED_CHARS:
+        return
+    with _verdicts_lock:
+        _verdicts.setdefault((decoded, base_iri), verdict)
+        while len(_verdicts) > CACHED_VERDICTS:
+            _verdicts.popitem(last=False)
+
+
+def _parsed(text: str, base_iri: str | None) -> Verdict:
     """The cached verdict on ``text``, parsing it on a miss."""
     key = (text, base_iri)
     with _verdicts_lock:
@@ -335,7 +370,7 @@ def _parsed(text: str, base_iri: str | None) -> _Parsed:
     return found
 
 
-def _parse(text: str, base_iri: str | None) -> _Parsed:
+def _parse(text: str, base_iri: str | None) -> Verdict:
     from pyparsing import ParseBaseException
     from rdflib.plugins.sparql.algebra import translateQuery
     from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
@@ -349,21 +384,21 @@ def _parse(text: str, base_iri: str | None) -> _Parsed:
             try:
                 update = parseUpdate(text)
             except ParseBaseException:
-                return _Parsed(syntax=(_pyparsing_message(exc), exc.lineno, exc.col))
+                return Verdict(syntax=(_pyparsing_message(exc), exc.lineno, exc.col))
             operations = [op.name for op in update.request or []]
             if not operations:
-                return _Parsed(
+                return Verdict(
                     syntax=("no query: the text holds only a prologue or comments", None, None)
                 )
-            return _Parsed(refusal=_read_only(operations[0]))
+            return Verdict(refusal=_read_only(operations[0]))
         try:
             query = translateQuery(tree, base=base_iri)
         except (RecursionError, ParseBaseException):
             raise
         except Exception as exc:  # rdflib raises plain Exception for an unknown prefix, ...
-            return _Parsed(invalid=f"the query is not valid SPARQL: {exc}")
+            return Verdict(invalid=f"the query is not valid SPARQL: {exc}")
     except RecursionError:
-        return _Parsed(
+        return Verdict(
             too_complex=f"the query nests too deeply or chains too many terms to be vetted "
             f"(the parser recursed past its limit of {PARSE_RECURSION_LIMIT} frames): "
             "split or simplify it"
@@ -371,7 +406,7 @@ def _parse(text: str, base_iri: str | None) -> _Parsed:
     finally:
         sys.setrecursionlimit(limit)
     if _holds(tree, "ServiceGraphPattern") or _holds(query.algebra, "ServiceGraphPattern"):
-        return _Parsed(
+        return Verdict(
             refusal="SERVICE is not allowed: this endpoint never contacts other services on a "
             "query's behalf"
         )
@@ -382,7 +417,7 @@ def _parse(text: str, base_iri: str | None) -> _Parsed:
             info.from_named.append(str(clause["named"]))
         else:
             info.from_graphs.append(str(clause["default"]))
-    return _Parsed(info=info)
+    return Verdict(info=info)
 
 
 _FORMS = {

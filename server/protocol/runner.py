@@ -45,7 +45,8 @@ import signal
 import sys
 import threading
 import traceback
-from dataclasses import dataclass, field
+from collections import OrderedDict
+from dataclasses import dataclass, field, replace
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
@@ -54,7 +55,7 @@ from werkzeug.exceptions import BadRequest, NotAcceptable, ServiceUnavailable
 
 from cahr.errors import CahrError, QueryRefused, QuerySyntaxError, QueryTimeout, StoreUnavailable
 from cahr.formats import DEFAULT_RDF_TYPE, DEFAULT_RESULT_TYPE
-from cahr.query import Explain, vet
+from cahr.query import CACHED_VERDICTS, Explain, Verdict, adopt_verdict, kept_verdict, vet
 from cahr.results import Written, write
 from cahr.sandbox import check_apart, deny_network, is_denied, network_refused
 from cahr.store import Store, Triples, open_store
@@ -70,6 +71,8 @@ STARTUP_SECONDS = 60
 EVAL_STACK_BYTES = 256 * 1024 * 1024
 # The niceness of a query process once its query runs long (19 is the lowest priority).
 LONG_NICENESS = 15
+# Replies after which the child's verdict on the query is shared (its last element).
+PASSED = ("ok", "vetted")
 # Imported once by the forkserver, so that children start with the engines loaded.
 PRELOAD = [
     "cahr.server.protocol.runner",
@@ -98,6 +101,11 @@ class Job:
     base_iri: str | None = None
     #: False only in a test that proves the sandbox holds alone; no request can set it
     vet: bool = True
+    #: only vet (for a conditional GET that may be answered 304): nothing is evaluated
+    vet_only: bool = False
+    #: the verdict another query process of this worker gave on this text and base
+    #: (``QueryRunner`` sets it from its replies; see ``cahr.query.adopt_verdict``)
+    verdict: Verdict | None = None
 
 
 class QueryRunner:
@@ -135,6 +143,9 @@ class QueryRunner:
         self._children: set[_Child] = set()
         self._waiters: list[_Waiter] = []
         self._long = 0  # queries running past reserve_after now
+        self._replaced = 0  # children started in place of others (killed, niced, dead)
+        # Verdicts of the children's parses, by (text, base IRI): see _round_trip.
+        self._verdicts: OrderedDict[tuple[str, str | None], Verdict] = OrderedDict()
         self._closed = False
         with self._lock:
             for _ in range(self.size):
@@ -154,6 +165,45 @@ class QueryRunner:
         :raises BadRequest: the query nests too deeply for the engine.
         :raises RuntimeError: the engine failed (a bug: the worker answers 500).
         """
+        written = _unpack(self._round_trip(job), self.engine)
+        assert written is not None  # only a vet_only job is answered without a body
+        return written
+
+    def check(self, job: Job) -> None:
+        """Vet ``job`` in a child without evaluating it: returns if it may run.
+
+        A conditional GET whose copy is current needs no evaluation, but its 304 says
+        the query may run: only the vetting may say that (a refused query gets 403).
+
+        :raises QuerySyntaxError: the query does not parse.
+        :raises QueryRefused: the vetting refused it.
+        :raises ServiceUnavailable: no child is free soon (as for :meth:`run`).
+        """
+        _unpack(self._round_trip(replace(job, vet_only=True)), self.engine)
+
+    def _round_trip(self, job: Job) -> tuple[Any, ...]:
+        """The reply of a child to ``job``, the child returned to the pool or replaced.
+
+        A verdict that one child's parse gave is handed with the same text and base to
+        the others: each text is parsed once per worker, not once per child (a
+        competency question took 21 ms to parse, 2.4 ms to answer once vetted).
+        """
+        key = (job.text, job.base_iri)
+        if job.vet and job.verdict is None:
+            with self._lock:
+                known = self._verdicts.get(key)
+            if known is not None:
+                job = replace(job, verdict=known)
+        reply = self._exchange(job)
+        if reply[0] in PASSED and reply[-1] is not None:
+            with self._lock:
+                self._verdicts[key] = reply[-1]
+                self._verdicts.move_to_end(key)
+                while len(self._verdicts) > CACHED_VERDICTS:
+                    self._verdicts.popitem(last=False)
+        return reply
+
+    def _exchange(self, job: Job) -> tuple[Any, ...]:
         child = self._checkout()
         try:
             reply = self._ask(child, job)
@@ -162,12 +212,12 @@ class QueryRunner:
             raise
         if child.long:
             # Niced for good (a process may not raise its priority again), and its heap
-            # may have grown with the query: a fresh child takes its place.
+            # may have grown with a query that long: a fresh child takes its place.
             self._discard(child)
         else:
             with self._lock:
                 self._hand_over(child)
-        return _unpack(reply, self.engine)
+        return reply
 
     def pids(self) -> list[int]:
         """The process ids of the live children (for tests and /healthz)."""
@@ -175,13 +225,15 @@ class QueryRunner:
             return sorted(c.process.pid for c in self._children if c.process.pid is not None)
 
     def load(self) -> dict[str, int]:
-        """What the pool does now (for /healthz): children, busy ones, long ones, waiters."""
+        """What the pool does now (for /healthz): children, busy ones, long ones, waiters,
+        and how many children were started in place of others since it began."""
         with self._lock:
             return {
                 "processes": len(self._children),
                 "busy": len(self._children) - len(self._idle),
                 "long": self._long,
                 "waiting": len(self._waiters),
+                "replaced": self._replaced,
             }
 
     def close(self) -> None:
@@ -205,6 +257,7 @@ class QueryRunner:
                 self._idle.remove(dead)
                 self._children.discard(dead)
                 dead.kill()  # reaps it and closes its pipe
+                self._replaced += 1
                 self._idle.append(self._start())
             if self._idle:
                 return self._idle.pop()
@@ -269,6 +322,7 @@ class QueryRunner:
         with self._lock:
             self._children.discard(child)
             if not self._closed:
+                self._replaced += 1
                 self._hand_over(self._start())
 
     def _hand_over(self, child: _Child) -> None:
@@ -380,11 +434,13 @@ def _cooperative() -> bool:
     return monkey is not None and bool(monkey.is_module_patched("select"))
 
 
-def _unpack(reply: tuple[Any, ...], engine: str) -> Written:
+def _unpack(reply: tuple[Any, ...], engine: str) -> Written | None:
     kind = reply[0]
     if kind == "ok":
         written: Written = reply[1]
         return written
+    if kind == "vetted":
+        return None
     if kind == "syntax":
         raise QuerySyntaxError(reply[1], reply[2], reply[3])
     if kind == "refused":
@@ -496,6 +552,8 @@ def _answer(store: Store, explain: Explain, job: Job) -> tuple[Any, ...]:
     try:
         text = job.text
         if job.vet:
+            if job.verdict is not None:
+                adopt_verdict(job.text, job.base_iri, job.verdict)
             text = vet(
                 job.text,
                 store.graphs(),
@@ -508,6 +566,10 @@ def _answer(store: Store, explain: Explain, job: Job) -> tuple[Any, ...]:
                 # rdflib's engine accepts some invalid queries (a SELECT of a variable
                 # not grouped by): Oxigraph's stricter reading gives every engine one answer.
                 explain(text, job.base_iri)
+        # Passed on to the worker for its other children, unless it came from there.
+        shared = kept_verdict(job.text, job.base_iri) if job.vet and not job.verdict else None
+        if job.vet_only:
+            return ("vetted", shared)
         dataset_given = bool(job.default_graphs or job.named_graphs)
         result = store.query(
             text,
@@ -522,7 +584,7 @@ def _answer(store: Store, explain: Explain, job: Job) -> tuple[Any, ...]:
         media_type = job.graph_type if graph else job.result_type
         if media_type is None:
             return ("unacceptable", "an RDF graph" if graph else "a table of results")
-        return ("ok", write(result, media_type, max_rows=job.max_rows))
+        return ("ok", write(result, media_type, max_rows=job.max_rows), shared)
     except QuerySyntaxError as exc:
         return ("syntax", exc.message, exc.line, exc.column)
     except QueryTimeout as exc:

@@ -10,7 +10,8 @@ service description (``description.py``).
 
 The work goes cheapest first: read the request (400, 403 for updates, 413),
 guess the query's form from its tokens (only to negotiate), negotiate (406),
-answer a conditional GET from the build alone (304), answer from the cache
+answer a conditional GET from the build once the query is vetted (304: nothing
+is evaluated, but a forbidden query gets its 403 first), answer from the cache
 (``cache.py``: the same query, dataset and media types answered before on this
 build), and only then vet and evaluate, in a child process that the time limit
 can kill (``runner.py``: 503). The vetting (``cahr.query.vet``: updates,
@@ -23,6 +24,7 @@ never cached, so it is vetted (from the child's verdict cache) on every request.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 
 from flask import Blueprint, Response, request
@@ -50,6 +52,7 @@ FORMAT_PARAMS = ("format", "output", "results")
 GRAPH_FORMS = {"CONSTRUCT", "DESCRIBE"}
 # Deepest nesting of brackets a query may have (see _check_nesting).
 MAX_NESTING = 64
+_NOT_BRACKETS = re.compile(r"[^{}()\[\]]+")
 # Offers in the server's order of preference: the first is the default.
 RESULT_OFFERS = list(RESULT_TYPES)
 GRAPH_OFFERS = list(RDF_TYPES)
@@ -83,6 +86,8 @@ def sparql() -> Response:
     if operation.query is None:
         return _service_description()
     _check_nesting(operation.query)
+    # Again by the vetting, on the decoded text; here, a huge chain never costs a query
+    # process its time (or its place, when it runs long).
     check_operators(operation.query)
     served = get_served()
     # Not a security decision (the child vets the parse): the form picks the media
@@ -91,10 +96,7 @@ def sparql() -> Response:
     result_type, graph_type = _choose(RESULT_OFFERS), _choose(GRAPH_OFFERS)
     graph_form = guessed in GRAPH_FORMS
     chosen = graph_type if graph_form else result_type
-    cached = _current_copy(chosen, GRAPH_OFFERS if graph_form else RESULT_OFFERS)
-    if cached is not None:
-        return cached
-    assert chosen is not None  # _current_copy raised 406 otherwise
+    current = _current_copy(chosen, GRAPH_OFFERS if graph_form else RESULT_OFFERS)
     job = Job(
         operation.query,
         tuple(operation.default_graphs),
@@ -106,6 +108,11 @@ def sparql() -> Response:
         # the service's own IRI, the URL it was asked at.
         base_iri=request.base_url,
     )
+    if current is not None:
+        # A 304 (or 412) tells the client the query may run: only the vetting may say
+        # so. A forbidden query gets its 403 whatever validators it sends.
+        served.runner.check(job)
+        return current
     # Everything that decides the answer, besides the build (which respond adds).
     parts = (
         "sparql",
@@ -173,7 +180,7 @@ def _check_nesting(text: str) -> None:
     :raise 400: too deep.
     """
     depth = deepest = 0
-    for char in text:
+    for char in _NOT_BRACKETS.sub("", text):
         if char in "{([":
             depth += 1
             deepest = max(deepest, depth)

@@ -40,7 +40,7 @@ from cahr.server.state import get_served
 from cahr.server.web.access import log_request
 from cahr.server.web.cache import gzipped
 from cahr.server.web.errors import error_response
-from cahr.server.web.inputs import check_request
+from cahr.server.web.inputs import check_request, read_body
 
 # Bodies smaller than this are not worth compressing.
 GZIP_MIN_BYTES = 1024
@@ -99,7 +99,8 @@ def healthz() -> Response:
     """For load balancers: 200 with the build being served, never cached.
 
     ``cache`` counts the hits and misses of the response cache of the worker
-    process that answers (each worker keeps its own).
+    process that answers (each worker keeps its own); ``queries``, what that worker's
+    pool of query processes does now (``QueryRunner.load``).
     """
     served = get_served()
     response = jsonify(
@@ -108,6 +109,7 @@ def healthz() -> Response:
         engine=served.engine,
         triples=served.manifest.get("union_triples"),
         query_processes=len(served.runner.pids()),
+        queries=served.runner.load(),
         cache=served.cache.stats(),
     )
     response.headers["Cache-Control"] = "no-store"
@@ -145,7 +147,8 @@ PAGE_POLICY = page_policy()
 
 
 def _before() -> None:
-    """Start the clock of the access log; refuse a malformed or over-long URL."""
+    """Start the clock of the access log; refuse a malformed or over-long URL, or a body
+    that cannot be read whole in time."""
     g.cahr_started = time.perf_counter()
     limit = current_app.config["CAHR"]["max_request_bytes"]
     if len(request.query_string) > limit:
@@ -154,6 +157,7 @@ def _before() -> None:
             "max_request_bytes): POST a long query instead of putting it in the URL"
         )
     check_request()
+    read_body()
 
 
 def _after(response: Response) -> Response:

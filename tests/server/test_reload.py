@@ -4,7 +4,10 @@ The real ``kg serve`` runs on a copy of the build. A failed ``kg build`` into
 that folder leaves it, and what is served, as it was. A new build swapped in
 the way ``kg build`` does it (two renames), then SIGHUP to the master: new
 workers serve the new build while clients, kept-alive and not, keep asking,
-and every one of their requests is answered.
+and every one of their requests is answered. Then three reloads in a row
+under six clients: every answer is a 200 (a 5xx, a reset connection or a
+timeout fails the test), answers keep coming between the reloads, and every
+worker was replaced.
 """
 
 from __future__ import annotations
@@ -47,6 +50,13 @@ def reload_server(own_dist: Path, tmp_path_factory: pytest.TempPathFactory) -> I
     )
     yield server
     stop_server(server)
+
+
+def _workers(server: LiveServer) -> set[int]:
+    """The pids of the master's children (its workers), from /proc."""
+    pid = server.process.pid
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text(encoding="ascii")
+    return {int(child) for child in children.split()}
 
 
 def _reload(server: LiveServer, build_id: str) -> None:
@@ -171,18 +181,28 @@ def test_reloads_under_load_drop_no_request(reload_server: LiveServer) -> None:
         while not stop.is_set():
             record(lambda: httpx.get(url, params=query(), timeout=30))
 
+    booted = reload_server.log_text().count("Booting worker")
+    workers_before = _workers(reload_server)
     clients = [threading.Thread(target=f) for f in (keep_alive, fresh_connections) * 3]
     for thread in clients:
         thread.start()
+    during: list[int] = []
     for _ in range(3):
         time.sleep(3)
+        during.append(len(answers))
         reload_server.process.send_signal(signal.SIGHUP)
     time.sleep(4)
     stop.set()
     for thread in clients:
         thread.join()
+    # Every failure counts: a 5xx, a reset or refused connection, a timeout.
     assert [a for a in answers if a != 200] == []
     assert len(answers) > 100
+    # Requests were being answered between the reloads, not only before and after.
+    assert during[0] < during[1] < during[2] < len(answers), during
+    # The reloads happened: each started new workers, and none of the old ones is left.
     log = reload_server.log_text()
+    assert log.count("Booting worker") >= booted + 3 * 2, log[-3000:]
+    assert workers_before and not workers_before & _workers(reload_server)
     assert "Worker failed to boot" not in log
     assert "Exception ignored" not in log  # the old workers ended without tracebacks

@@ -218,6 +218,44 @@ def test_the_real_server_refuses_every_form_and_connects_nowhere(
     _wait_for_nothing(listener)
 
 
+def test_validators_that_match_never_skip_the_vetting(
+    live_server: LiveServer, listener: Listener
+) -> None:
+    """Point 2 and the 304: an ETag is the build's (the same for every SELECT answer in
+    one media type), so a client holding any answer's tag could ask a forbidden query
+    with it. The answer must still be the 403 (400 for a text that does not parse)."""
+    url = live_server.url + "/sparql"
+    outside = "https://example.org/graph/elsewhere"
+    forbidden = {
+        f"SELECT * WHERE {{ SERVICE <{listener.url}> {{ ?s ?p ?o }} }}": 403,
+        f"SELECT * WHERE {{ \\u0053ERVICE <{listener.url}> {{ ?s ?p ?o }} }}": 403,
+        f"SELECT * FROM <{outside}> WHERE {{ ?s ?p ?o }}": 403,
+        f"SELECT * FROM NAMED <{outside}> WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}": 403,
+        "INSERT DATA { <urn:a> <urn:b> <urn:c> }": 403,
+        "SELECT * WHERE { ?s ?p": 400,
+    }
+    with httpx.Client(timeout=20) as http:
+        allowed = http.get(url, params={"query": "SELECT * WHERE { ?s ?p ?o } LIMIT 1"})
+        assert allowed.status_code == 200
+        etag, modified = allowed.headers["ETag"], allowed.headers["Last-Modified"]
+        # The validators do hold for an allowed query: 304 without a body.
+        again = http.get(url, params={"query": "ASK { ?s ?p ?o }"}, headers={"If-None-Match": etag})
+        assert again.status_code == 304 and again.content == b""
+        for text, status in forbidden.items():
+            for headers in (
+                {"If-None-Match": etag},
+                {"If-None-Match": "*"},
+                {"If-Modified-Since": modified},
+                {"If-Match": '"an-old-tag"'},
+            ):
+                for method in ("GET", "HEAD"):
+                    response = http.request(method, url, params={"query": text}, headers=headers)
+                    assert response.status_code == status, (text, headers, method)
+                    if method == "GET":
+                        assert response.json()["error"]["message"], (text, headers)
+    _wait_for_nothing(listener)
+
+
 @pytest.mark.parametrize("engine", ["oxigraph", "rdflib"])
 def test_with_the_vetting_off_the_query_process_still_cannot_connect(
     dist: Path, listener: Listener, engine: str
