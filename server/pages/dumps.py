@@ -3,7 +3,7 @@
 ``/dumps/`` lists every file of the build being served with its size, its
 SHA-256 and the build id, so a researcher can cite and verify exactly what
 they downloaded; ``/dumps/<name>`` serves it. ``/.well-known/void`` is the
-VoID + DCAT description generated at build time (``cahr.pipeline.void``), where
+VoID + DCAT description generated at build time (by the build's VoID stage), where
 RFC 8615 and the VoID note tell crawlers to look, in any RDF format or as a
 page. Files come from the server's private copy of the build (``state``), so
 the listing, the checksums and the bytes always belong to one build.

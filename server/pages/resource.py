@@ -354,7 +354,7 @@ class Describer:
     ) -> tuple[list[Words], bool]:
         """The words that vouch for one fact in one graph, and whether they state it.
 
-        In the order of cahr.pipeline.evidence.fact_kind: an attestation's words, the
+        In the order of the build's evidence count (its fact_kind): an attestation's words, the
         value itself when it is the article's words, an implied-value mark's words;
         else the subject's quotes in that graph, which are not specific to the fact.
         """

@@ -76,7 +76,7 @@ YASGUI_STYLE_HASHES = (
     "'sha256-zCK2EVMoPc04mRF/g5CotUvxbJPWS+8V0b+s9ptqQIk='",
     inline_hash("*{cursor:col-resize!important}"),
 )
-# pyLODE's page styles itself in <style> elements (cahr/pipeline/docs.py adds to them).
+# pyLODE's page styles itself in <style> elements (the build's docs stage adds to them).
 INLINE_STYLE = re.compile(r"<style[^>]*>(.*?)</style>", re.DOTALL | re.IGNORECASE)
 
 # The first tab: a query whose answers are resources, so that every cell links to a page

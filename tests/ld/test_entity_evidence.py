@@ -8,6 +8,7 @@ disagreement is a small fixture added to a copy of that build.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from html.parser import HTMLParser
 from pathlib import Path
@@ -265,3 +266,20 @@ def test_the_docs_give_tokayevs_folded_inferences(ld_client: FlaskClient) -> Non
     folded = section.count('<tr class="inferred-fact">')
     docs = (Path(__file__).resolve().parents[2] / "docs" / "linked-data.md").read_text("utf-8")
     assert f"Tokayev's page shows {shown - folded} and folds {folded}." in " ".join(docs.split())
+
+
+def test_each_fact_s_words_link_to_their_passage_in_the_reader(live_server: LiveServer) -> None:
+    """#14, point 5: a fact's words on its page open the reader at the very passage, which
+    the reader marks at those characters of the archived text."""
+    page = httpx.get(live_server.url + f"/id/{DECREE}", timeout=10).text
+    links = set(re.findall(r'class="to-reader" href="(/source/[^"#]+)#q-(\d+)-(\d+)"', page))
+    assert len(links) >= 5
+    text = (Path(__file__).resolve().parents[2] / "sources" / f"{DECREE_ARTICLE}.txt").read_text(
+        encoding="utf-8"
+    )
+    reader = httpx.get(live_server.url + f"/source/{DECREE_ARTICLE}", timeout=10).text
+    for path, start, end in links:
+        assert path == f"/source/{DECREE_ARTICLE}"
+        assert f'id="q-{start}-{end}"' in reader, (start, end)
+        # the characters are words of the article (the attestation's words, unfolded)
+        assert text[int(start) : int(end)].strip()
