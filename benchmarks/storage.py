@@ -38,7 +38,7 @@ ROOT = Path(__file__).resolve().parent.parent
 ENGINES = ("oxigraph", "oxigraph-disk")
 
 _ONE_STORE = """
-import resource, sys
+import sys
 from pathlib import Path
 def rss():
     for line in open("/proc/self/status"):
