@@ -35,6 +35,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
+from benchmarks.cpu import settle
 from benchmarks.load import (
     QUESTIONS,
     RESULTS_JSON,
@@ -61,22 +62,25 @@ WAITING = (
     "time.sleep",
 )
 CHILD_RULES = [
-    ("query process: syntax check", ("_check_syntax",)),
-    ("JSON writer", ("cahr/results.py:1", "json/")),
+    ("query process: vetting (verdict, decode)", ("cahr/query.py",)),
+    ("query process: syntax check", ("_check_syntax", "check_syntax")),
+    ("JSON writer", ("cahr/results.py", "json/")),
     ("conversion to rdflib terms", ("to_rdflib", "rdflib/")),
     ("engine (pyoxigraph)", ("OxigraphStore.query", "rows_of", "store/oxigraph.py")),
+    ("query process: deep-stack hand-off", ("_on_a_deep_stack", "queue.py")),
     ("IPC (pickle, pipe, pool)", ("connection.py", "reduction.py", "pickle")),
 ]
 WORKER_RULES = [
     ("IPC (pickle, pipe, pool)", ("QueryRunner.", "_Child.", "connection.py", "reduction.py")),
-    ("vetting (cahr.query.vet, nesting)", ("cahr/query.py", "_check_nesting")),
-    ("cache (key, lookup, store)", ("server/cache.py",)),
+    ("worker checks (operators, nesting, form guess)", ("cahr/query.py", "_check_nesting")),
+    ("cache (key, lookup, store)", ("web/cache.py",)),
     ("gzip", ("gzip",)),
-    ("access log", ("logging/", "_log (server/http.py")),
-    ("our after_request (CORS, ETag, headers)", ("server/http.py",)),
-    ("our view (read, negotiate, respond)", ("server/sparql.py", "server/negotiation.py")),
+    ("access log", ("logging/", "web/access.py")),
+    ("our hooks (inputs, CORS, ETag, headers, errors)", ("server/web/", "cahr/server/web/")),
+    ("our view (read, negotiate, respond)", ("protocol/sparql.py", "protocol/negotiation.py")),
     ("Flask + Werkzeug", ("flask/", "werkzeug/")),
     ("gunicorn (sockets, HTTP parsing)", ("gunicorn/",)),
+    ("gevent (hub, greenlet switches)", ("gevent/",)),
 ]
 
 
@@ -86,7 +90,9 @@ def classify(frames: list[str]) -> str | None:
     stack = ";".join(frames)
     if any(marker in leaf for marker in WAITING):
         return None
-    in_child = "_child_main" in stack
+    # The evaluation runs on the query process's deep-stack thread, whose stack does
+    # not hold _child_main.
+    in_child = "_child_main" in stack or "_on_a_deep_stack" in stack
     if in_child and "_answer" not in stack and "send" not in stack:
         return None  # a query process waiting for its next job
     for name, markers in CHILD_RULES if in_child else WORKER_RULES:
@@ -95,9 +101,11 @@ def classify(frames: list[str]) -> str | None:
     return "query process: other" if in_child else "other (worker)"
 
 
-def sample(server: Server, paths: Path, accept: str, seconds: float, out: Path) -> dict:
-    """py-spy over the server's tree during a wrk run at c=1: categories and CPU per request."""
-    wrk(server.port, paths, accept, 1, 3)  # warm-up
+def sample(
+    server: Server, paths: Path, accept: str, seconds: float, out: Path, connections: int = 1
+) -> dict:
+    """py-spy over the server's tree during a wrk run: categories and CPU per request."""
+    wrk(server.port, paths, accept, connections, 3)  # warm-up
     spy = subprocess.Popen(
         [_tool("py-spy"), "record", "--pid", str(server.process.pid), "--subprocesses"]
         + ["--nonblocking", "-r", "250", "-d", str(int(seconds) + 2), "-f", "raw", "-o", str(out)],
@@ -106,7 +114,7 @@ def sample(server: Server, paths: Path, accept: str, seconds: float, out: Path) 
     )
     time.sleep(1.0)  # py-spy attaches to every process of the tree
     cpu_before = server.cpu_seconds()
-    run = wrk(server.port, paths, accept, 1, seconds)
+    run = wrk(server.port, paths, accept, connections, seconds)
     cpu = server.cpu_seconds() - cpu_before
     _, err = spy.communicate(timeout=seconds + 60)
     if spy.returncode != 0:
@@ -119,6 +127,7 @@ def sample(server: Server, paths: Path, accept: str, seconds: float, out: Path) 
         if category is not None:
             counts[category] += int(n)
     return {
+        "connections": connections,
         "requests": run["requests"],
         "rps": run["rps"],
         "cpu_ms_per_request": cpu * 1000 / max(1, run["requests"]),
@@ -159,7 +168,7 @@ def table(title: str, figures: dict) -> list[str]:
     busy = sum(counts.values()) or 1
     per_request = figures["cpu_ms_per_request"]
     lines = [
-        f"**{title}**: {figures['rps']:.0f} req/s at c=1 while sampled, "
+        f"**{title}**: {figures['rps']:.0f} req/s at c={figures['connections']} while sampled, "
         f"{per_request:.2f} ms of server CPU per request, {busy} busy samples.",
         "",
         "| where | share of CPU | ms per request |",
@@ -175,7 +184,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--dist", type=Path, default=ROOT / "dist")
     parser.add_argument("--seconds", type=float, default=15.0, help="each sampled run (15)")
     parser.add_argument("--workers", type=int, default=SERVE_DEFAULTS["workers"])
-    parser.add_argument("--threads", type=int, default=SERVE_DEFAULTS["threads"])
+    parser.add_argument(
+        "--query-processes", dest="processes", type=int, default=SERVE_DEFAULTS["query_processes"]
+    )
+    parser.add_argument(
+        "--concurrency",
+        type=int,
+        default=1,
+        help="wrk connections (1: a sample of a runnable thread is one of a running thread)",
+    )
+    parser.add_argument("--only", choices=["uncached", "cached", "trivial"], nargs="*")
     parser.add_argument("--cache-mb", type=int, default=64)
     parser.add_argument("--work", type=Path, help="logs and raw profiles (default: temp)")
     args = parser.parse_args(argv)
@@ -204,10 +222,15 @@ def main(argv: list[str] | None = None) -> int:
         ),
     ]
     for title, cache_mb, mix, accept, name in plan:
-        server = kg_server(work, dist, args.workers, args.threads, cache_mb, f"profile {name}")
+        if args.only and name not in args.only:
+            continue
+        server = kg_server(work, dist, args.workers, args.processes, cache_mb, f"profile {name}")
         try:
             server.start()
-            figures = sample(server, mix, accept, args.seconds, work / f"{name}.txt")
+            settle(server)
+            figures = sample(
+                server, mix, accept, args.seconds, work / f"{name}.txt", args.concurrency
+            )
         finally:
             server.stop()
         lines += table(title, figures)

@@ -34,6 +34,11 @@ BURST = 20
 TIMEOUT = 2
 WAIT = 3.0  # the default query_wait
 ANSWER_WITHIN = 1.0
+# A probe's answer on a quiet machine takes about this long (fresh connection, cheap query).
+QUIET_ANSWER = 0.02
+# However slow the machine, a probe answer may never take this long: a probe that waited
+# for a runaway query (it holds its process up to TIMEOUT) still fails.
+LONGEST_BUDGET = 0.75 * TIMEOUT
 HEADERS = b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: slow-probe\r\n\r\n"
 
 
@@ -82,8 +87,25 @@ class Probe:
             status = repr(exc)
         self.results.append((name, status, time.monotonic() - started))
 
-    def failures(self) -> list[tuple[str, object, float]]:
-        return [r for r in self.results if r[1] != 200 or r[2] >= ANSWER_WITHIN]
+    def failures(self, within: float = ANSWER_WITHIN) -> list[tuple[str, object, float]]:
+        return [r for r in self.results if r[1] != 200 or r[2] >= within]
+
+
+def answer_budget(url: str, tries: int = 9) -> float:
+    """How long a probe's answer may take during the burst, on this machine now.
+
+    On a quiet machine ANSWER_WITHIN; on a loaded one (the burst test failed at load
+    average 30 with every answer correct but late), the same multiple of what an idle
+    server's cheap query takes now, measured just before, and never LONGEST_BUDGET or
+    more, so that a probe held behind a runaway query still fails.
+    """
+    probe = Probe(url)
+    with httpx.Client(timeout=10, limits=httpx.Limits(max_keepalive_connections=0)) as client:
+        for n in range(tries):
+            probe._time(client, "query", "/sparql", {"query": _cheap(100_000 + n)})
+    assert probe.failures(LONGEST_BUDGET) == [], probe.results
+    now = sorted(seconds for *_, seconds in probe.results)[tries // 2]
+    return min(LONGEST_BUDGET, ANSWER_WITHIN * max(1.0, now / QUIET_ANSWER))
 
 
 def _slow_client(port: int, until: float, dropped: list[int]) -> None:
@@ -128,6 +150,7 @@ def test_a_burst_of_runaway_queries_leaves_room_for_cheap_ones(
     default_server: LiveServer,
 ) -> None:
     url = default_server.url + "/sparql"
+    within = answer_budget(default_server.url)
     probe = Probe(default_server.url)
     asking = threading.Thread(target=probe.run)
     clients = [httpx.Client(timeout=60) for _ in range(BURST)]
@@ -167,4 +190,4 @@ def test_a_burst_of_runaway_queries_leaves_room_for_cheap_ones(
     assert all(a[2] < WAIT + 1 for a in refused), refused
     assert all(a[2] < TIMEOUT + WAIT + 1 for a in timed_out), timed_out
     assert len(probe.results) >= 2 * 8, probe.results
-    assert probe.failures() == []
+    assert probe.failures(within) == [], within
