@@ -3,9 +3,10 @@
 For a graph larger than one process should hold, ``kg serve --store URL`` keeps
 everything of ours in front (vetting, limits, negotiation, cache, pages) and
 sends only the vetted queries to the endpoint at ``URL``, by the SPARQL 1.1
-Protocol (POST ``application/sparql-query``; the dataset as ``default-graph-uri``
-/ ``named-graph-uri``). Results come back as SPARQL JSON or N-Triples and are
-parsed by pyoxigraph into the same rdflib terms the embedded store gives.
+Protocol (the dataset as ``default-graph-uri`` / ``named-graph-uri``). Results
+come back as SPARQL JSON or N-Triples and are parsed by pyoxigraph into the same
+rdflib terms the embedded store gives; an answer in any other type (SPARQL XML,
+whose parser in pyoxigraph 0.5.13 trims the white space of literals) is refused.
 Queries are sent as an HTML form (``application/x-www-form-urlencoded``, Protocol
 2.1.2), which every engine reads: Virtuoso 7.2 never answers a POST of
 ``application/sparql-query``.
@@ -31,7 +32,7 @@ build with another build's data.
 
 Errors: the endpoint's 400 is a :class:`QuerySyntaxError`, a read that passes
 the time limit a :class:`QueryTimeout`, anything else (refused connection,
-5xx, a body that does not parse) a :class:`StoreUnavailable` (503 at the HTTP
+5xx, a body that does not parse or is not JSON or N-Triples) a :class:`StoreUnavailable` (503 at the HTTP
 layer). Blank nodes cannot be named in a query: a pattern with a blank node is
 asked with a variable and filtered here, which needs the endpoint to keep the
 labels of its blank nodes from one query to the next: Oxigraph does; Jena's
@@ -62,7 +63,6 @@ from cahr.store.base import Boolean, QueryResult, Solutions, Triples
 from cahr.store.oxigraph import rows_of, triples_of
 
 RESULTS_JSON = "application/sparql-results+json"
-RESULTS_XML = "application/sparql-results+xml"
 N_TRIPLES = "application/n-triples"
 # SELECT and ASK answer in SPARQL JSON, CONSTRUCT and DESCRIBE in N-Triples; the form is
 # guessed from the text (Virtuoso answers a CONSTRUCT in the first type a list offers), and
@@ -78,11 +78,7 @@ ACCEPT_BY_FORM = {
 # (the integer 1) for true, none for false.
 VIRTUOSO_ASK = "__ASK_RETVAL"
 # ... and labels a blank node "nodeID://b1", which is no blank-node label: the prefix goes.
-VIRTUOSO_BNODE = {
-    RESULTS_JSON: (b'"type": "bnode", "value": "nodeID://', b'"type": "bnode", "value": "'),
-    RESULTS_XML: (b"<bnode>nodeID://", b"<bnode>"),
-}
-RESULTS_FORMATS = {RESULTS_JSON: ox.QueryResultsFormat.JSON, RESULTS_XML: ox.QueryResultsFormat.XML}
+VIRTUOSO_BNODE = (b'"type": "bnode", "value": "nodeID://', b'"type": "bnode", "value": "')
 XSD_BOOLEAN = ox.NamedNode("http://www.w3.org/2001/XMLSchema#boolean")
 # A graph that no endpoint holds: the empty half of a dataset (a FROM without FROM NAMED).
 NO_GRAPH = "urn:cahr:no-graph"
@@ -250,6 +246,7 @@ class RemoteStore:
         # Always JSON, though Virtuoso 7.2 writes it slowly (9,030 rows: 2.4 to 5.6 s, in XML
         # 0.8 s): pyoxigraph 0.5.13's XML results parser trims the white space at either end
         # of a literal, which changes the data (a quote's oa:prefix begins with a newline).
+        # An endpoint that ignores Accept and answers in XML anyway is refused below.
         accept = ACCEPT_BY_FORM.get(form, ACCEPT)
         response = self._post(text, params, accept)
         media_type = response.headers.get_content_type()
@@ -258,9 +255,9 @@ class RemoteStore:
             # Past MaxQueryExecutionTime Virtuoso sends what it found so far, as a 200.
             response.close()
             raise QueryTimeout(self.timeout)
-        if media_type in RESULTS_FORMATS:
-            body: Any = _Replacing(response, *VIRTUOSO_BNODE[media_type]) if virtuoso else response
-            parsed = self._guard(lambda: ox.parse_query_results(body, RESULTS_FORMATS[media_type]))
+        if media_type == RESULTS_JSON:
+            body: Any = _Replacing(response, *VIRTUOSO_BNODE) if virtuoso else response
+            parsed = self._guard(lambda: ox.parse_query_results(body, ox.QueryResultsFormat.JSON))
             if isinstance(parsed, ox.QueryBoolean):
                 response.close()
                 return Boolean(bool(parsed))
@@ -287,9 +284,10 @@ class RemoteStore:
                 triples = (ox.Triple(t.subject, t.predicate, _canonical(t.object)) for t in triples)
             return Triples(self._streamed(triples_of(triples), response))
         response.close()
+        # SPARQL XML among them: its parser would trim the white space of literals.
         raise StoreUnavailable(
             f"the remote store {self.endpoint} answered in {media_type}, "
-            f"not in {RESULTS_JSON}, {RESULTS_XML} or {N_TRIPLES}"
+            f"not in {RESULTS_JSON} or {N_TRIPLES}, though it was asked for {accept}"
         )
 
     def quads(
