@@ -22,7 +22,8 @@ from cahr.server.pages.present import DateKey, date_key, local_name
 from cahr.server.pages.why import Axioms
 from cahr.store import Store
 
-LABEL_PROPERTIES = (SKOS.prefLabel, RDFS.label)  # the canonical name first; terms of the ontology have rdfs:label only
+# the canonical name first; terms of the ontology have rdfs:label only
+LABEL_PROPERTIES = (SKOS.prefLabel, RDFS.label)
 
 
 @dataclass(frozen=True)
