@@ -931,7 +931,7 @@ def test_there_are_enough_questions_each_with_a_question_header() -> None:
         assert form in ("SELECT", "ASK"), f"{path.name}: {form}"
         if form == "SELECT":
             assert "ORDER BY" in "\n".join(body), f"{path.name}: a SELECT needs ORDER BY"
-            assert "rdfs:label" in "\n".join(body), f"{path.name}: answers show labels"
+            assert "skos:prefLabel" in "\n".join(body), f"{path.name}: answers show canonical names"
 
 
 def test_every_expectation_has_its_question() -> None:

@@ -325,10 +325,10 @@ def _types(graphs: Iterable[Facts]) -> dict[str, set[str]]:
 
 
 def _labels(graphs: Iterable[Facts]) -> dict[str, str]:
-    """One label per resource, as the site shows it: English rdfs:label, then skos:prefLabel."""
+    """One label per resource, as the site shows it: its canonical name (English skos:prefLabel), then rdfs:label."""
     ranked: dict[str, tuple[int, str]] = {}
     for graph in graphs:
-        for rank_base, prop in enumerate((RDFS.label, SKOS.prefLabel)):
+        for rank_base, prop in enumerate((SKOS.prefLabel, RDFS.label)):
             for s, o in graph.subject_objects(prop):
                 if isinstance(s, URIRef) and isinstance(o, Literal):
                     rank = (rank_base * 2 + (0 if o.language in (None, "en") else 1), str(o))

@@ -22,7 +22,8 @@ from cahr.server.pages.present import DateKey, date_key, local_name
 from cahr.server.pages.why import Axioms
 from cahr.store import Store
 
-LABEL_PROPERTIES = (RDFS.label, SKOS.prefLabel)
+# the canonical name first; terms of the ontology have rdfs:label only
+LABEL_PROPERTIES = (SKOS.prefLabel, RDFS.label)
 
 
 @dataclass(frozen=True)
@@ -128,7 +129,7 @@ def _first_text(store: Store, s: Node, p: Node, graph: str) -> str | None:
 
 
 def _labels(store: Store) -> dict[str, str]:
-    """One label per resource: English rdfs:label first, then skos:prefLabel, then any."""
+    """One label per resource: its English skos:prefLabel (the canonical name) first, then rdfs:label, then any."""
     ranked: dict[str, tuple[int, str]] = {}
     for rank_base, prop in enumerate(LABEL_PROPERTIES):
         for s, _, o, _ in store.quads(None, prop, None, None):

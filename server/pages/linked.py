@@ -41,7 +41,7 @@ JSON = SYNONYMS["application/json"]
 OFFERS = [HTML, *RDF_TYPES, JSON]  # HTML first: a browser, and a client sending */*, get the page
 # URL suffix -> media type: the RDF extensions of cahr.formats, and .html.
 EXTENSIONS: dict[str, str] = {"html": HTML, **{ext: mt for mt, (_, _, ext) in RDF_TYPES.items()}}
-LABELS = (RDFS.label, SKOS.prefLabel)
+LABELS = (SKOS.prefLabel, RDFS.label)  # the canonical name first
 
 Quad = tuple[Node, Node, Node, str]
 

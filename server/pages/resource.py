@@ -31,7 +31,7 @@ from cahr.server.pages.present import date_key, href, is_cahr_term, literal_text
 from cahr.server.pages.why import Explainer, Explanation, expression_text
 from cahr.store import Store
 
-SPELLINGS = (RDFS.label, SKOS.prefLabel, SKOS.altLabel)
+SPELLINGS = (SKOS.prefLabel, RDFS.label, SKOS.altLabel)
 # Shown in their own sections (header, spellings, evidence, posts, statements), not as facts.
 SHOWN_APART = {
     RDF.type,

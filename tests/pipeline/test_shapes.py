@@ -28,8 +28,9 @@ HEADER = """
 @prefix id:   <https://w3id.org/cahr/id/> .
 @prefix src:  <https://w3id.org/cahr/source/> .
 @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix skos: <http://www.w3.org/2004/02/skos/core#> .
 @prefix xsd:  <http://www.w3.org/2001/XMLSchema#> .
-src:t a cahr:Article ; rdfs:label "T" ; cahr:title "T" ; cahr:sourceText "sources/t.txt" ;
+src:t a cahr:Article ; rdfs:label "T"@en ; skos:prefLabel "T"@en ; cahr:title "T" ; cahr:sourceText "sources/t.txt" ;
     cahr:evidence "the text" .
 """
 
@@ -82,7 +83,7 @@ def test_the_same_graphs_without_the_fault_conform(ontology: Graph, shapes: Grap
     good = Graph().parse(
         data=HEADER
         + """
-id:x a cahr:Person ; rdfs:label "X" ; cahr:mentionedIn src:t .
+id:x a cahr:Person ; rdfs:label "X"@en ; skos:prefLabel "X"@en ; cahr:mentionedIn src:t .
 """,
         format="turtle",
     )
@@ -90,3 +91,24 @@ id:x a cahr:Person ; rdfs:label "X" ; cahr:mentionedIn src:t .
     data += infer(data)
     conforms, _, text = validate(data, shacl_graph=shapes, inference="none", allow_warnings=True)
     assert conforms, text
+
+
+@pytest.mark.parametrize(
+    "names",
+    [
+        'rdfs:label "X"@en',  # no canonical name
+        'rdfs:label "X"@en ; skos:prefLabel "X"@en, "Mr X"@en',  # two in one language
+        'rdfs:label "X"@en ; skos:prefLabel "X"',  # not a tagged string
+    ],
+)
+def test_a_resource_needs_one_canonical_name_per_language(
+    names: str, ontology: Graph, shapes: Graph
+) -> None:
+    bad = Graph().parse(
+        data=HEADER + f"id:x a cahr:Person ; {names} ; cahr:mentionedIn src:t .\n", format="turtle"
+    )
+    data = ontology + bad
+    data += infer(data)
+    conforms, _, text = validate(data, shacl_graph=shapes, inference="none", allow_warnings=True)
+    assert not conforms
+    assert "skos:prefLabel per language" in text
