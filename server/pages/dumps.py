@@ -29,6 +29,7 @@ from cahr.iris import DATASET, DCAT_VERSION, VOID_DOC
 from cahr.server.pages import linked
 from cahr.server.state import get_served
 from cahr.server.web.cache import cached_view
+from cahr.server.web.responses import CACHE_MAX_AGE
 
 bp = Blueprint("dumps", __name__, template_folder="templates")
 
@@ -53,7 +54,11 @@ def dump(name: str) -> Response:
     path = served.dist / name
     if info is None or not path.is_file():
         abort(404, description=f"{name} is not a file of build {served.build_id}: see /dumps/")
-    response = send_file(path, mimetype=info.get("media_type"), max_age=0)
+    # Cacheable as the pages are (nginx honours it; ``no-cache`` it would not store):
+    # behind a proxy cache a dump then passes through a replica once per build and
+    # max-age, not once per download, and a replica killed mid-stream cuts only those.
+    # Range requests are answered, so a cut download resumes.
+    response = send_file(path, mimetype=info.get("media_type"), max_age=CACHE_MAX_AGE)
     # RFC 9530: the checksum of the listing, for a client that verifies as it downloads.
     digest = base64.b64encode(bytes.fromhex(info["sha256"])).decode()
     response.headers["Repr-Digest"] = f"sha-256=:{digest}:"

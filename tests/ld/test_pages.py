@@ -8,6 +8,8 @@ stated dates from implied ones.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import re
 from pathlib import Path
 
@@ -234,3 +236,18 @@ def test_literals_read_like_text(ld_client: FlaskClient) -> None:
     html = page(ld_client, "/id/us-funding-unhcr-afghan-refugees-pakistan-2023-12")
     assert "77,000,000" in html and "December 2023" in html
     assert Literal("77000000").n3() not in html
+
+
+def test_a_dump_may_be_cached_checked_and_resumed(ld_client: FlaskClient, dist: Path) -> None:
+    """A proxy cache may keep a dump (nginx stores no ``no-cache`` answer, so every download
+    went to a replica, and one killed mid-stream cut it); the client can verify the
+    checksum, and resume a cut download with a range."""
+    body = (dist / "union.nt").read_bytes()
+    whole = ld_client.get("/dumps/union.nt", buffered=True)
+    assert whole.status_code == 200 and whole.data == body
+    assert whole.headers["Cache-Control"] == "public, max-age=300"
+    digest = base64.b64encode(hashlib.sha256(body).digest()).decode()
+    assert whole.headers["Repr-Digest"] == f"sha-256=:{digest}:"
+    rest = ld_client.get("/dumps/union.nt", headers={"Range": "bytes=1000-"}, buffered=True)
+    assert rest.status_code == 206 and rest.data == body[1000:]
+    assert rest.headers["Content-Range"] == f"bytes 1000-{len(body) - 1}/{len(body)}"

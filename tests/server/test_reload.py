@@ -134,19 +134,30 @@ def test_a_new_build_is_picked_up_without_dropping_a_request(
 
     old_build = read_manifest(own_dist)["build_id"]
     clients = [threading.Thread(target=f) for f in (keep_alive, keep_alive, fresh_connections)]
+
+    def build_of(answer: tuple[object, str]) -> str:
+        return answer[1].removeprefix('W/"').split("-")[0]
+
+    def answered_by(build_id: str, count: int = 20) -> None:
+        """Wait until ``count`` answers came from ``build_id`` (a slow machine may need
+        seconds for the first ones: a fixed sleep saw none of the old build in CI)."""
+        deadline = time.monotonic() + 30
+        while sum(build_of(a) == build_id for a in list(answers)) < count:
+            assert time.monotonic() < deadline, f"fewer than {count} answers of {build_id}"
+            time.sleep(0.05)
+
     for thread in clients:
         thread.start()
-    time.sleep(0.5)
+    answered_by(old_build)
     _swap_in_new_build(own_dist)
     _reload(reload_server, NEW_BUILD)
-    time.sleep(0.5)
+    answered_by(NEW_BUILD)
     stop.set()
     for thread in clients:
         thread.join()
 
     assert [a for a in answers if a[0] != 200] == []
-    builds = {etag.removeprefix('W/"').split("-")[0] for _, etag in answers}
-    assert builds == {old_build, NEW_BUILD}  # answered by the old workers, then the new
+    assert {build_of(a) for a in answers} == {old_build, NEW_BUILD}  # old workers, then new
     assert len(answers) > 50
     new = httpx.get(url, params=ask, timeout=5).json()
     assert new["boolean"] is True

@@ -17,6 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from cahr.store import ENGINES
+from server.protocol.runner import LONG_NICENESS
 from tests.server.conftest import served
 from tests.server.helpers import CARTESIAN, COUNT_ALL, alive, count_of, cpu_seconds, error_of
 
@@ -75,7 +76,38 @@ def test_the_pool_replaces_killed_children(make_app) -> None:  # type: ignore[no
 def test_a_child_killed_while_idle_is_replaced(make_app) -> None:  # type: ignore[no-untyped-def]
     app = make_app()
     client, runner = app.test_client(), served(app).runner
-    for pid in runner.pids():
+    killed = runner.pids()
+    for pid in killed:
         os.kill(pid, signal.SIGKILL)
     time.sleep(0.2)
+    assert client.get("/sparql", query_string={"query": "ASK {}"}).get_json()["boolean"] is True
+    assert runner.load()["died"] == len(killed)
+
+
+def _niceness(pid: int) -> set[int]:
+    """The nice values of every thread of ``pid`` (Linux keeps one per thread)."""
+    return {os.getpriority(os.PRIO_PROCESS, int(tid)) for tid in os.listdir(f"/proc/{pid}/task")}
+
+
+def test_a_long_query_is_niced_on_every_thread_and_its_replacement_loads_meanwhile(
+    make_app,
+) -> None:  # type: ignore[no-untyped-def]
+    app = make_app(query_timeout=2, query_processes=2, long_query_after=0.2)
+    client, runner = app.test_client(), served(app).runner
+    assert client.get("/sparql", query_string={"query": "ASK {}"}).status_code == 200
+    assert runner.load()["spare"] == 0
+    with ThreadPoolExecutor(1) as pool:
+        heavy = pool.submit(client.post, "/sparql", data={"query": CARTESIAN})
+        deadline = time.monotonic() + 1.5
+        while runner.load()["long"] == 0:
+            assert time.monotonic() < deadline, "the query never counted as long"
+            time.sleep(0.02)
+        assert runner.load()["spare"] == 1
+        niced = [pid for pid in runner.pids() if _niceness(pid) != {0}]
+        # The query runs on the deep-stack thread: a nice value on the main thread alone
+        # left it its full share of the CPU.
+        assert len(niced) == 1 and _niceness(niced[0]) == {LONG_NICENESS}, niced
+        error_of(heavy.result(), 503)
+    assert niced[0] not in runner.pids()
+    assert runner.load()["spare"] == 0 and len(runner.pids()) == 2
     assert client.get("/sparql", query_string={"query": "ASK {}"}).get_json()["boolean"] is True
