@@ -533,9 +533,11 @@ def _child_main(conn: Connection, dist: str, engine: str, timeout: float, remote
     if not is_denied():
         # Oxigraph's reading of an unvetted text evaluates it: only where no socket opens.
         explain = functools.partial(check_apart, check_syntax, timeout=timeout)
-    # The first query of a process paid about 35 ms more than the next (the parsers'
-    # first use): paid here, before the pool hands this process to a request.
-    _on_a_deep_stack(_answer, store, explain, Job(text=WARM_UP))
+    if not remote:
+        # The first query of a process paid about 35 ms more than the next (the parsers'
+        # first use): paid here, before the pool hands this process to a request. Not
+        # through a remote store, which would see a query nobody asked.
+        _on_a_deep_stack(_answer, store, explain, Job(text=WARM_UP))
     conn.send(("ready", store.build_id))
     while True:
         try:

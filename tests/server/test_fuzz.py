@@ -29,6 +29,8 @@ from werkzeug.exceptions import default_exceptions
 from werkzeug.test import TestResponse
 
 from cahr.formats import ALIASES, RDF_TYPES, RESULT_TYPES
+from cahr.layout import VENDOR_FILES
+from cahr.server.pages.permalinks import carried_id
 from tests.server.helpers import DIALOGUE
 
 pytestmark = pytest.mark.slow
@@ -293,7 +295,19 @@ ROUTES = [
     "/dumps/union.ttl",
     "/.well-known/void",
     "/vendor/yasgui/yasgui.min.js",
+    f"/vendor/lib/{next(iter(VENDOR_FILES))}",
     "/assets/site.css",
+    "/search?q=Tokayev",
+    "/search.json?q=human+rights",
+    "/search/suggest?q=Tok",
+    "/q/" + carried_id("ASK {}"),
+    "/evidence/kazakhstan-hrc-candidacy-2020/0ab8190127d926fa",
+    "/sources/us-kazakhstan-dialogue-2024.txt",
+    "/graph/us-kazakhstan-dialogue-2024",
+    "/id.csv",
+    "/timeline.json",
+    "/ontology.ttl",
+    "/.well-known/void.ttl",
 ]
 PATH_PIECES = [
     "%00",
