@@ -219,4 +219,5 @@ def test_the_docs_give_this_builds_counts(built: Built) -> None:
     us = counts["us-kazakhstan-dialogue-2024"]
     us_words = us["own"] + us["verbatim"] + us["implied"]
     assert f"converted second, {us_words} of {us['facts']}" in " ".join(text.split())
-    assert f"The US article's {us['resource'] + us['none']}:" in " ".join(text.split())
+    if us["resource"] + us["none"]:
+        assert f"The US article's {us['resource'] + us['none']}:" in " ".join(text.split())
