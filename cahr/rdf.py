@@ -113,19 +113,27 @@ def _has_blank_node(quad: ox.Quad) -> bool:
 
 
 def write_rdf(
-    statements: Iterable[Statement], media_type: str, *, prefixes: dict[str, str] | None = None
+    statements: Iterable[Statement],
+    media_type: str,
+    *,
+    prefixes: dict[str, str] | None = None,
+    compact: bool = True,
 ) -> bytes:
     """``statements`` written as ``media_type`` (a key of FORMATS), in the order given.
 
     :param prefixes: added to the project's prefixes (cahr.iris.PREFIXES) where the
         format has any.
+    :param compact: JSON-LD compacted with the prefixes as its context (rdflib's
+        writer: a page or an answer a person reads); else pyoxigraph's flat JSON-LD,
+        full IRIs and no context, about 20 times faster (the dump of the union, which
+        at 100x was the largest cost of the export stage).
 
     >>> write_rdf([(URIRef("https://w3id.org/cahr/id/x"), URIRef("https://schema.org/value"),
     ...   Literal("41", datatype=XSD.decimal))], "text/turtle").decode().splitlines()[-1]
     'id:x schema:value "41"^^xsd:decimal .'
     """
     known = {**PREFIXES, **(prefixes or {})}
-    if media_type == JSON_LD:
+    if media_type == JSON_LD and compact:
         return _compacted_json_ld(statements, known)
     quads = (as_quad(s) for s in statements)
     rdf_format = FORMATS[media_type]

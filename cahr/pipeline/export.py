@@ -57,7 +57,11 @@ def write_dist(
             "ontology.ttl": ontology_triples,
             "validation-report.ttl": canonical_quads(report_graph),
         }
-        contents = {name: write_rdf(found, DUMPS[name][1]) for name, found in statements.items()}
+        # The dumps are for programs: JSON-LD flat, not compacted (see write_rdf).
+        contents = {
+            name: write_rdf(found, DUMPS[name][1], compact=False)
+            for name, found in statements.items()
+        }
         contents["validation-report.txt"] = (report_text + "\n").encode("utf-8")
         files = {}
         for name, data in contents.items():

@@ -120,6 +120,8 @@ def json_ld_words(server: LiveServer, subject: str, prop: str) -> list[str]:
     nodes = {n["@id"]: n for n in _nodes(answer.json())}
     words = []
     for attestation in nodes[_compact(subject)].get("cahr:attestation", []):
+        if f"{DECREE_ARTICLE}/" not in attestation["@id"]:
+            continue  # another article's words (an attestation's IRI names its article)
         node = nodes[attestation["@id"]]
         vouched = [v["@id"] for v in _listed(node.get("cahr:vouchesFor"))]
         if _compact(prop) in vouched:
