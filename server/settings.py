@@ -107,8 +107,8 @@ SETTINGS: list[Setting] = [
     Setting(
         "engine",
         "oxigraph",
-        "the query engine behind the store interface: oxigraph (in memory, a copy per query "
-        "process), oxigraph-disk (the build's on-disk store, opened read-only and shared by "
+        "the query engine behind the store interface: oxigraph (in memory, a copy per worker "
+        "that its query processes share), oxigraph-disk (the build's on-disk store, opened read-only and shared by "
         "all processes through the page cache) or rdflib (the reference engine)",
         choices=ENGINES,
     ),
@@ -120,7 +120,8 @@ SETTINGS: list[Setting] = [
     Setting(
         "query_processes",
         3,
-        "query processes per worker (each holds a copy of the store); all but one may run "
+        "query processes per worker (they share the worker's in-memory store copy-on-write); "
+        "all but one may run "
         "long queries, the last is kept for short ones",
         minimum=1,
     ),

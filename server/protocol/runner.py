@@ -8,24 +8,24 @@ kills the child (SIGKILL frees its CPU at once), answers 503 and starts a
 fresh child; the worker's other requests, served by other children, go on.
 
 Children are forked from a multiprocessing *forkserver* that has imported the
-engines already, so a new child is ready in a fraction of a second; each
-loads the worker's private copy of the build (see ``cahr.server.state``). The
-pool holds ``size`` children from the start, and starts a new one for each
-killed, so a request never waits for a child to load the build, and a worker's
-memory under load is what it was at rest (a pool grown on demand grew in
-bursts, which a soak cannot tell from a leak).
+engines and opened the worker's private copy of the build (``preloaded``; see
+``cahr.server.state`` for the copy), so a new child starts with the store loaded
+and shares its pages copy-on-write. The pool holds ``size`` children from the
+start, and starts a new one for each killed, so a worker's memory under load is
+what it was at rest (a pool grown on demand grew in bursts, which a soak cannot
+tell from a leak).
 
 Overload: a query that finds no idle child waits in a bounded queue, at most
 ``wait`` seconds, or is answered 503 with Retry-After at once. A query still
 running after ``reserve_after`` seconds is long, and all children but one may
 run long queries: one more is stopped (503), so that a burst of runaway
 queries cannot hold every child until the time limit while short ones wait.
-While that happens, the reserved child goes to the newest waiter (see
-``_hand_over``). A long query's child is niced, so that short queries get the
-CPU first, and replaced once it ends: while long queries run, a spare child
-loads the build beside them, so that the next child to go (a long one, or the
-reserved one stopped in a burst) is replaced at once, not after a load that the
-burst slows down (0.5 s and more, on two cores).
+While that happens, the reserved child goes to the newest waiter, and the
+waiters that came with the burst are refused (see ``_hand_over``). A long
+query's child is niced, so that short queries get the CPU first, and replaced
+once it ends. Once a query has to wait, a spare child starts, so that the next
+child to go (a long one, or the reserved one stopped in a burst) is replaced by
+a child that is ready.
 
 Each child vets its queries on their parse (``cahr.query.vet``) and, for an
 embedded engine, cannot open a network socket at all (``cahr.sandbox``,
@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import functools
 import gc
+import json
 import math
 import multiprocessing
 import os
@@ -47,6 +48,7 @@ import queue
 import signal
 import sys
 import threading
+import time
 import traceback
 from collections import OrderedDict
 from dataclasses import dataclass, field, replace
@@ -61,6 +63,7 @@ from cahr.formats import DEFAULT_RDF_TYPE, DEFAULT_RESULT_TYPE
 from cahr.query import CACHED_VERDICTS, Explain, Verdict, adopt_verdict, kept_verdict, vet
 from cahr.results import Written, write
 from cahr.sandbox import check_apart, deny_network, is_denied, network_refused
+from cahr.server.protocol import preloaded
 from cahr.store import Store, Triples, open_store
 from cahr.store.oxigraph import check_syntax
 from cahr.store.reference import ReferenceStore
@@ -81,6 +84,7 @@ WARM_UP = "SELECT ?s WHERE { ?s a ?type FILTER(?type != <urn:x>) } LIMIT 1"
 # Imported once by the forkserver, so that children start with the engines loaded.
 PRELOAD = [
     "cahr.server.protocol.runner",
+    "cahr.server.protocol.preloaded",
     "cahr.store.oxigraph",
     "cahr.store.reference",
     "cahr.store.remote",
@@ -143,6 +147,11 @@ class QueryRunner:
         self.remote = remote  # a remote store's endpoint: children query it instead
         self._context = multiprocessing.get_context("forkserver")
         self._context.set_forkserver_preload(PRELOAD)
+        if not remote:
+            # Read by the forkserver when it starts (a worker's first child): the build it
+            # opens for its children to share. One that runs already (a test's second
+            # runner) keeps what it opened, and children of another build load their own.
+            os.environ[preloaded.PRELOAD_ENV] = json.dumps([str(self.dist), engine])
         self._lock = threading.Lock()
         self._idle: list[_Child] = []
         self._children: set[_Child] = set()
@@ -150,7 +159,7 @@ class QueryRunner:
         self._long = 0  # queries running past reserve_after now
         self._replaced = 0  # children started in place of others (killed, niced, dead)
         self._died = 0  # children that ended on their own (a crash, or killed from outside)
-        self._spare: _Child | None = None  # loaded ahead while long queries run
+        self._spare: _Child | None = None  # started ahead, for the next child to go
         # Verdicts of the children's parses, by (text, base IRI): see _round_trip.
         self._verdicts: OrderedDict[tuple[str, str | None], Verdict] = OrderedDict()
         self._closed = False
@@ -235,9 +244,13 @@ class QueryRunner:
         """What the pool does now (for /healthz): children, busy ones, long ones, waiters,
         how many children were started in place of others since it began (a long query's
         child is replaced by design), how many of those had died on their own, and whether
-        a spare is loading."""
+        a spare has started; of the children that have answered, how many started with
+        the store the forkserver opened (``preloaded``) and how many opened their own."""
         with self._lock:
+            ready = [c for c in self._children if c.ready]
             return {
+                "preloaded": sum(c.preloaded for c in ready),
+                "loaded_own": sum(not c.preloaded for c in ready),
                 "processes": len(self._children),
                 "busy": len(self._children) - len(self._idle),
                 "long": self._long,
@@ -257,9 +270,10 @@ class QueryRunner:
                 self._spare = None
             waiters, self._waiters = self._waiters, []
         for waiter in waiters:
-            waiter.ready.set()  # with no child: it answers 503
+            waiter.refused = "the server is stopping"
+            waiter.ready.set()
         for child in children:
-            child.kill()
+            child.kill(wait=True)
 
     def _checkout(self) -> _Child:
         """An idle child, or wait for one (newest waiter first), or 503 at once."""
@@ -270,7 +284,7 @@ class QueryRunner:
             for dead in [c for c in self._idle if not c.process.is_alive()]:
                 self._idle.remove(dead)
                 self._children.discard(dead)
-                dead.kill()  # reaps it and closes its pipe
+                dead.kill()
                 self._replaced += 1
                 self._died += 1
                 self._idle.append(self._start())
@@ -282,19 +296,20 @@ class QueryRunner:
                 if not self._reserve_only():
                     raise self._busy(f"{self.queue} queries are already waiting for one")
                 # Long queries hold the others: the newest are served first, the oldest goes.
-                self._waiters.pop(0).ready.set()
+                self._refuse(self._waiters[0], f"{self.queue} newer queries were waiting for one")
             waiter = _Waiter()
             self._waiters.append(waiter)
-        woken = waiter.ready.wait(self.wait)
+            if self._spare is None:
+                # Every child is busy: if they run long, the next to go is replaced by the
+                # spare, with a head start (one started only once they ran long was still
+                # loading, 0.7 s into a burst, when the reserved child needed it).
+                self._spare = self._new_child()
+        waiter.ready.wait(self.wait)
         with self._lock:
             if waiter.child is None:
                 if waiter in self._waiters:
                     self._waiters.remove(waiter)
-                raise self._busy(
-                    f"{self.queue} newer queries were waiting for one"
-                    if woken
-                    else f"none became free within {self.wait:g} s"
-                )
+                raise self._busy(waiter.refused or f"none became free within {self.wait:g} s")
             return waiter.child
 
     def _ask(self, child: _Child, job: Job) -> tuple[Any, ...]:
@@ -352,11 +367,35 @@ class QueryRunner:
         if self._closed:
             child.kill()
         elif self._waiters:
-            waiter = self._waiters.pop() if self._reserve_only() else self._waiters.pop(0)
+            if self._reserve_only():
+                self._refuse_stale_waiters()
+                waiter = self._waiters.pop()
+            else:
+                waiter = self._waiters.pop(0)
             waiter.child = child
             waiter.ready.set()
         else:
             self._idle.append(child)
+
+    def _refuse_stale_waiters(self) -> None:
+        """While long queries hold all but the reserved child, refuse (503) every waiter
+        but the newest that has waited half of ``reserve_after`` (lock held).
+
+        A short query waits milliseconds for the reserved child; one that waited that
+        long came with a burst of queries that held every child, likely more of the
+        same: each would hold the reserved child until stopped at ``reserve_after``, and
+        a replacement would load after each (0.5 s and more under the burst's load),
+        while the short queries that came since waited behind them.
+        """
+        stale = time.monotonic() - self.reserve_after / 2
+        for waiter in [w for w in self._waiters[:-1] if w.since <= stale]:
+            self._refuse(waiter, "long queries held every other one, and newer queries came")
+
+    def _refuse(self, waiter: _Waiter, why: str) -> None:
+        """Wake ``waiter`` with no child: it answers 503 saying ``why`` (lock held)."""
+        self._waiters.remove(waiter)
+        waiter.refused = why
+        waiter.ready.set()
 
     def _reserve_only(self) -> bool:
         """Whether long queries hold every child but the reserved one (lock held)."""
@@ -389,6 +428,8 @@ class _Waiter:
 
     ready: threading.Event = field(default_factory=threading.Event)
     child: _Child | None = None
+    since: float = field(default_factory=time.monotonic)
+    refused: str = ""  # why it was woken with no child, if it was refused
 
 
 class _Child:
@@ -409,6 +450,7 @@ class _Child:
         self.process.start()
         child_end.close()
         self.ready = False
+        self.preloaded = False  # it started with the forkserver's store (``preloaded``)
         self.long = False  # it ran a query past ``reserve_after`` (and was niced)
         self.died = False  # its pipe closed before it answered: it ended on its own
 
@@ -425,7 +467,7 @@ class _Child:
             reply = self.receive()
             if reply[0] != "ready":
                 raise RuntimeError(f"the query process could not load the build:\n{reply[1]}")
-            self.ready = True
+            self.ready, self.preloaded = True, bool(reply[2])
         self.conn.send(job)
 
     def readable(self, seconds: float) -> bool:
@@ -471,10 +513,18 @@ class _Child:
             except (ProcessLookupError, PermissionError):
                 pass  # it ended meanwhile: the wait for its reply says so
 
-    def kill(self) -> None:
+    def kill(self, wait: bool = False) -> None:
+        """SIGKILL the child and close its pipe; ``wait`` also joins it.
+
+        The forkserver reaps a killed child, and multiprocessing forgets it at the next
+        start. A worker under load must not join: the join waits for the forkserver to
+        report the exit, blocking the worker's loop (every request of the worker, /healthz
+        too) for up to 0.6 s in a burst of runaway queries.
+        """
         if self.process.is_alive():
             self.process.kill()
-        self.process.join(5)
+        if wait:
+            self.process.join(5)
         self.conn.close()
 
 
@@ -521,7 +571,10 @@ def _child_main(conn: Connection, dist: str, engine: str, timeout: float, remote
     gc.freeze()
     try:
         # A remote store waits a little past the limit: the worker, not the socket, decides.
-        store = open_store(Path(dist), engine, remote=remote, timeout=timeout + 1)
+        store = None if remote else preloaded.store_for(dist, engine)
+        from_forkserver = store is not None
+        if store is None:
+            store = open_store(Path(dist), engine, remote=remote, timeout=timeout + 1)
         if not remote:
             # An embedded engine needs no socket but the pipe (AF_UNIX) to the worker: the
             # wall behind the vetting (issue #11). A remote store's process must reach it.
@@ -538,7 +591,7 @@ def _child_main(conn: Connection, dist: str, engine: str, timeout: float, remote
         # first use): paid here, before the pool hands this process to a request. Not
         # through a remote store, which would see a query nobody asked.
         _on_a_deep_stack(_answer, store, explain, Job(text=WARM_UP))
-    conn.send(("ready", store.build_id))
+    conn.send(("ready", store.build_id, from_forkserver))
     while True:
         try:
             job = conn.recv()

@@ -94,9 +94,19 @@ class Replica:
     def kill(self) -> None:
         """SIGKILL the master, its workers and their query processes at once (a crash)."""
         assert self.server is not None
-        pids = [self.server.process.pid, *_descendants(self.server.process.pid)]
+        # Frozen first, so that none of them starts a process (a query process in place of
+        # one that ended) after the list was made; one that ended meanwhile is skipped.
+        pids: list[int] = []
+        while fresh := [
+            pid
+            for pid in [self.server.process.pid, *_descendants(self.server.process.pid)]
+            if pid not in pids
+        ]:
+            for pid in fresh:
+                _signal(pid, signal.SIGSTOP)
+            pids += fresh
         for pid in pids:
-            os.kill(pid, signal.SIGKILL)
+            _signal(pid, signal.SIGKILL)
         self.server.process.wait()
         deadline = time.monotonic() + 10
         while any(Path(f"/proc/{pid}").exists() and _state(pid) != "Z" for pid in pids[1:]):
@@ -140,6 +150,13 @@ def _descendants(pid: int) -> list[int]:
             found.append(child)
             todo.append(child)
     return found
+
+
+def _signal(pid: int, signum: int) -> None:
+    try:
+        os.kill(pid, signum)
+    except ProcessLookupError:
+        pass  # it ended on its own
 
 
 def _state(pid: int) -> str:

@@ -29,6 +29,15 @@ def _cpu_used(pids: list[int], seconds: float) -> float:
     return sum(after[pid] - before[pid] for pid in after if pid in before)
 
 
+def _ends_soon(pid: int) -> bool:
+    """Whether ``pid`` ends within a second (SIGKILL is sent before the 503; the worker
+    does not wait for the exit)."""
+    deadline = time.monotonic() + 1
+    while alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return not alive(pid)
+
+
 def _wait_idle(pids: list[int]) -> None:
     deadline = time.monotonic() + 10
     while _cpu_used(pids, 0.2) > 0.02:
@@ -55,7 +64,7 @@ def test_a_runaway_query_is_killed_and_its_cpu_freed(make_app, engine: str) -> N
     assert (error["limit_seconds"], error["setting"]) == (1, "query_timeout")
     assert 1 <= elapsed < 2.5
     killed = before - set(runner.pids())
-    assert len(killed) == 1 and not alive(killed.pop())
+    assert len(killed) == 1 and _ends_soon(killed.pop())
     assert busy >= 0.1  # the child burned CPU (up to a core) while the query ran...
     # ...and every process goes idle (the one started in its place, once it has loaded the build).
     _wait_idle(sorted(runner.pids()))
@@ -103,7 +112,11 @@ def test_a_long_query_is_niced_on_every_thread_and_its_replacement_loads_meanwhi
             assert time.monotonic() < deadline, "the query never counted as long"
             time.sleep(0.02)
         assert runner.load()["spare"] == 1
-        niced = [pid for pid in runner.pids() if _niceness(pid) != {0}]
+        # The count goes up before the nice call (it needs the pool's lock, the call does not).
+        niced = []
+        while not niced and time.monotonic() < deadline + 1:
+            niced = [pid for pid in runner.pids() if _niceness(pid) != {0}]
+            time.sleep(0.02)
         # The query runs on the deep-stack thread: a nice value on the main thread alone
         # left it its full share of the CPU.
         assert len(niced) == 1 and _niceness(niced[0]) == {LONG_NICENESS}, niced
