@@ -20,12 +20,11 @@ Overload: a query that finds no idle child waits in a bounded queue, at most
 running after ``reserve_after`` seconds is long, and all children but one may
 run long queries: one more is stopped (503), so that a burst of runaway
 queries cannot hold every child until the time limit while short ones wait.
-While that happens, the reserved child goes to the newest waiter, and the
-waiters that came with the burst are refused (see ``_hand_over``). A long
-query's child is niced, so that short queries get the CPU first, and replaced
-once it ends. Once a query has to wait, a spare child starts, so that the next
-child to go (a long one, or the reserved one stopped in a burst) is replaced by
-a child that is ready.
+While that happens, the reserved child goes to the newest waiter (see
+``_hand_over``). A long query's child is niced, so that short queries get the
+CPU first, and replaced once it ends: while long queries run, a spare child
+starts beside them, so that the next child to go (a long one, or the reserved
+one stopped in a burst) is replaced by one that is ready.
 
 Each child vets its queries on their parse (``cahr.query.vet``) and, for an
 embedded engine, cannot open a network socket at all (``cahr.sandbox``,
@@ -48,7 +47,6 @@ import queue
 import signal
 import sys
 import threading
-import time
 import traceback
 from collections import OrderedDict
 from dataclasses import dataclass, field, replace
@@ -159,7 +157,7 @@ class QueryRunner:
         self._long = 0  # queries running past reserve_after now
         self._replaced = 0  # children started in place of others (killed, niced, dead)
         self._died = 0  # children that ended on their own (a crash, or killed from outside)
-        self._spare: _Child | None = None  # started ahead, for the next child to go
+        self._spare: _Child | None = None  # started while long queries run
         # Verdicts of the children's parses, by (text, base IRI): see _round_trip.
         self._verdicts: OrderedDict[tuple[str, str | None], Verdict] = OrderedDict()
         self._closed = False
@@ -299,11 +297,6 @@ class QueryRunner:
                 self._refuse(self._waiters[0], f"{self.queue} newer queries were waiting for one")
             waiter = _Waiter()
             self._waiters.append(waiter)
-            if self._spare is None:
-                # Every child is busy: if they run long, the next to go is replaced by the
-                # spare, with a head start (one started only once they ran long was still
-                # loading, 0.7 s into a burst, when the reserved child needed it).
-                self._spare = self._new_child()
         waiter.ready.wait(self.wait)
         with self._lock:
             if waiter.child is None:
@@ -367,29 +360,11 @@ class QueryRunner:
         if self._closed:
             child.kill()
         elif self._waiters:
-            if self._reserve_only():
-                self._refuse_stale_waiters()
-                waiter = self._waiters.pop()
-            else:
-                waiter = self._waiters.pop(0)
+            waiter = self._waiters.pop() if self._reserve_only() else self._waiters.pop(0)
             waiter.child = child
             waiter.ready.set()
         else:
             self._idle.append(child)
-
-    def _refuse_stale_waiters(self) -> None:
-        """While long queries hold all but the reserved child, refuse (503) every waiter
-        but the newest that has waited half of ``reserve_after`` (lock held).
-
-        A short query waits milliseconds for the reserved child; one that waited that
-        long came with a burst of queries that held every child, likely more of the
-        same: each would hold the reserved child until stopped at ``reserve_after``, and
-        a replacement would load after each (0.5 s and more under the burst's load),
-        while the short queries that came since waited behind them.
-        """
-        stale = time.monotonic() - self.reserve_after / 2
-        for waiter in [w for w in self._waiters[:-1] if w.since <= stale]:
-            self._refuse(waiter, "long queries held every other one, and newer queries came")
 
     def _refuse(self, waiter: _Waiter, why: str) -> None:
         """Wake ``waiter`` with no child: it answers 503 saying ``why`` (lock held)."""
@@ -428,7 +403,6 @@ class _Waiter:
 
     ready: threading.Event = field(default_factory=threading.Event)
     child: _Child | None = None
-    since: float = field(default_factory=time.monotonic)
     refused: str = ""  # why it was woken with no child, if it was refused
 
 
