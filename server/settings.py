@@ -108,8 +108,9 @@ SETTINGS: list[Setting] = [
         "engine",
         "oxigraph",
         "the query engine behind the store interface: oxigraph (in memory, a copy per worker "
-        "that its query processes share), oxigraph-disk (the build's on-disk store, opened read-only and shared by "
-        "all processes through the page cache) or rdflib (the reference engine)",
+        "that its query processes share), oxigraph-disk (the build's on-disk store, opened "
+        "read-only and shared by all processes through the page cache) or rdflib (the "
+        "reference engine)",
         choices=ENGINES,
     ),
     Setting("host", "127.0.0.1", "the address to listen on"),
@@ -121,8 +122,7 @@ SETTINGS: list[Setting] = [
         "query_processes",
         3,
         "query processes per worker (they share the worker's in-memory store copy-on-write); "
-        "all but one may run "
-        "long queries, the last is kept for short ones",
+        "all but one may run long queries, the last is kept for short ones",
         minimum=1,
     ),
     Setting(

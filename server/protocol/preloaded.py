@@ -36,10 +36,13 @@ def store_for(dist: str, engine: str) -> Store | None:
 
 def _preload() -> None:
     global _key, _store
+    raw = os.environ.get(PRELOAD_ENV)
+    if not raw:
+        return  # a forkserver of another program
     try:
-        dist, engine = json.loads(os.environ.get(PRELOAD_ENV, "null") or "null")
+        dist, engine = json.loads(raw)
     except (TypeError, ValueError):
-        return  # not set (a forkserver of another program), or not ours
+        return  # not ours: the forkserver must start all the same
     if engine not in PRELOADABLE:
         return
     try:

@@ -294,7 +294,9 @@ class QueryRunner:
                 if not self._reserve_only():
                     raise self._busy(f"{self.queue} queries are already waiting for one")
                 # Long queries hold the others: the newest are served first, the oldest goes.
-                self._refuse(self._waiters[0], f"{self.queue} newer queries were waiting for one")
+                oldest = self._waiters.pop(0)
+                oldest.refused = f"{self.queue} newer queries were waiting for one"
+                oldest.ready.set()
             waiter = _Waiter()
             self._waiters.append(waiter)
         waiter.ready.wait(self.wait)
@@ -365,12 +367,6 @@ class QueryRunner:
             waiter.ready.set()
         else:
             self._idle.append(child)
-
-    def _refuse(self, waiter: _Waiter, why: str) -> None:
-        """Wake ``waiter`` with no child: it answers 503 saying ``why`` (lock held)."""
-        self._waiters.remove(waiter)
-        waiter.refused = why
-        waiter.ready.set()
 
     def _reserve_only(self) -> bool:
         """Whether long queries hold every child but the reserved one (lock held)."""
